@@ -1,0 +1,262 @@
+//! The `vigia` command line: parses flags, calls the library, prints.
+//!
+//! Every flag is documented where it is defined (clap shows it in `--help`). Work happens
+//! in the library; this file only wires commands to it and turns errors into messages.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+use vigia::config::{self, Config};
+use vigia::report::{self, Format};
+use vigia::sentiment::{self, Analyzer, Lang, LangChoice, Mode};
+use vigia::store::{MentionFilter, Store};
+use vigia::{demo, worker};
+
+/// vigia — online reputation monitor: watches feeds and review sites for your brands,
+/// scores sentiment (English and Spanish) and keeps the mentions for your team.
+#[derive(Parser)]
+#[command(name = "vigia", version, about, long_about = None)]
+struct Cli {
+    /// Config file to read.
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "VIGIA_CONFIG",
+        default_value = "vigia.toml"
+    )]
+    config: PathBuf,
+    /// More log output (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write a commented starter config to the --config path.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Poll sources until Ctrl-C (or once with --once) and store new mentions.
+    Run {
+        /// Poll every source once, print what happened, then exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// List stored mentions, newest first.
+    Mentions {
+        /// Only this brand (as named in the config).
+        #[arg(long)]
+        brand: Option<String>,
+        /// Only this sentiment label.
+        #[arg(long, value_parser = ["positive", "neutral", "negative"])]
+        label: Option<String>,
+        /// Only mentions from this far back, e.g. 24h, 7d.
+        #[arg(long, value_parser = config::parse_duration)]
+        since: Option<std::time::Duration>,
+        /// At most this many mentions.
+        #[arg(long)]
+        limit: Option<i64>,
+        /// Output format; jsonl is the stable format for other tools.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Show every source's health: state, last success, last error, next check.
+    Sources,
+    /// Score text: with TEXT, explain the score; without, score each stdin line.
+    Score {
+        /// Language of the text.
+        #[arg(long, value_parser = ["auto", "en", "es"], default_value = "auto")]
+        lang: String,
+        /// vigia (VADER + review vocabulary) or vader (exact VADER 3.3.2).
+        #[arg(long, value_parser = ["vigia", "vader"], default_value = "vigia")]
+        mode: String,
+        /// With stdin input: one JSON object per input line instead of a table.
+        #[arg(long)]
+        jsonl: bool,
+        /// The text to score; omit to read lines from stdin.
+        text: Option<String>,
+    },
+    /// Run the whole pipeline offline on bundled fixtures and print a summary.
+    Demo {
+        /// Directory for the demo database (default: a fresh temporary directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Print sentiment accuracy on the evaluation corpora (needs ../shared/eval).
+    EvalSentiment {
+        /// The evaluation corpora directory.
+        #[arg(long, default_value = "../shared/eval")]
+        dir: PathBuf,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(dispatch(cli))
+}
+
+async fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Init { force } => init(&cli.config, force),
+        Command::Run { once } => run(&cli.config, once).await,
+        Command::Mentions {
+            brand,
+            label,
+            since,
+            limit,
+            format,
+        } => {
+            let store = open_store(&load(&cli.config)?).await?;
+            let filter = MentionFilter {
+                brand,
+                label,
+                since: since.map(|d| vigia::store::now() - d.as_secs() as i64),
+                limit,
+            };
+            let rows = store.list_mentions(&filter).await?;
+            print!("{}", report::mentions(&rows, format));
+            Ok(())
+        }
+        Command::Sources => {
+            let config = load(&cli.config)?;
+            let store = open_store(&config).await?;
+            store.sync_sources(&config.sources).await?;
+            let rows = store.list_sources().await?;
+            print!("{}", report::sources(&rows, vigia::store::now()));
+            Ok(())
+        }
+        Command::Score {
+            lang,
+            mode,
+            jsonl,
+            text,
+        } => score(&lang, &mode, jsonl, text),
+        Command::Demo { dir } => {
+            let summary = demo::run(dir.as_deref()).await?;
+            print!("{summary}");
+            Ok(())
+        }
+        Command::EvalSentiment { dir } => {
+            print!("{}", sentiment::eval::report(&dir)?);
+            Ok(())
+        }
+    }
+}
+
+fn init(path: &Path, force: bool) -> Result<()> {
+    if path.exists() && !force {
+        bail!(
+            "{} already exists; use --force to overwrite it",
+            path.display()
+        );
+    }
+    std::fs::write(path, config::STARTER_CONFIG)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    println!(
+        "wrote {}; edit the [[brand]] and [[source]] entries, then run `vigia run`",
+        path.display()
+    );
+    Ok(())
+}
+
+async fn run(path: &Path, once: bool) -> Result<()> {
+    let config = load(path)?;
+    let store = open_store(&config).await?;
+    if once {
+        let reports = worker::run_once(&config, store).await?;
+        print!("{}", worker::summarize(&reports));
+        return Ok(());
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("stopping: finishing polls in flight (Ctrl-C again to force)");
+            let _ = stop.send(true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    eprintln!(
+        "vigia: polling {} sources; Ctrl-C to stop",
+        config.sources.len()
+    );
+    worker::run(&config, store, stopped).await?;
+    Ok(())
+}
+
+fn score(lang: &str, mode: &str, jsonl: bool, text: Option<String>) -> Result<()> {
+    let mode: Mode = mode
+        .parse()
+        .map_err(|_| anyhow::anyhow!("unknown mode {mode}"))?;
+    let lang = match lang {
+        "en" => LangChoice::Fixed(Lang::En),
+        "es" => LangChoice::Fixed(Lang::Es),
+        _ => LangChoice::Auto,
+    };
+    let analyzer = Analyzer::global(mode);
+    if let Some(text) = text {
+        print!("{}", sentiment::explain(&analyzer.score(&text, lang)));
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for line in stdin.lock().lines() {
+        let line = line.context("cannot read stdin")?;
+        let s = analyzer.score(&line, lang);
+        if jsonl {
+            writeln!(out, "{}", sentiment::to_json(&s))?;
+        } else {
+            writeln!(
+                out,
+                "{:+.4}\t{}\t{}\t{}",
+                s.compound,
+                s.label.as_str(),
+                s.lang.code(),
+                report::cut(&line, 80)
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn load(path: &Path) -> Result<Config> {
+    Ok(Config::load(path)?)
+}
+
+async fn open_store(config: &Config) -> Result<Store> {
+    Store::connect(&config.database.url).await.with_context(|| {
+        format!(
+            "cannot open the database {}",
+            vigia::store::redact(&config.database.url)
+        )
+    })
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

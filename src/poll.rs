@@ -1,0 +1,284 @@
+//! One poll of one source, end to end: fetch → extract → normalize → match → score → store.
+//!
+//! This is the file to read to follow a mention through vigia: each step is one call into
+//! its own module, and the values passed between them are plain data (`Page`, `RawItem`,
+//! `Item`, `BrandMatch`, `MentionScore`, `NewMention`). Nothing here knows how a step
+//! works inside. A poll never panics and never stops the worker: every failure becomes a
+//! stored error on the source and a later retry.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use url::Url;
+
+use crate::config::{BrandConfig, Config, SourceConfig};
+use crate::extract::{self, Extracted};
+use crate::fetch::{FetchError, Fetched, Fetcher};
+use crate::matching::{self, Matcher};
+use crate::normalize::{self, Item};
+use crate::scheduler;
+use crate::sentiment::{Analyzer, LangChoice};
+use crate::store::{
+    self, NewMention, PollOutcome, PollRecord, SourceRow, SourceState, Store, StoreError,
+};
+
+/// Everything a poll needs, built once from the config and shared by all workers.
+pub struct Pipeline {
+    /// The database.
+    pub store: Store,
+    /// The HTTP client with its guards and politeness.
+    pub fetcher: Fetcher,
+    /// Brands as configured.
+    pub brands: Vec<BrandConfig>,
+    /// Sources as configured, by name (for per-source options).
+    pub sources: HashMap<String, SourceConfig>,
+    /// The brand matcher.
+    pub matcher: Matcher,
+    /// The sentiment engine.
+    pub analyzer: &'static Analyzer,
+}
+
+/// What one poll did, for logs and the CLI.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollReport {
+    /// Source name.
+    pub source: String,
+    /// The outcome.
+    pub outcome: PollResult,
+}
+
+/// The outcome of one poll.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PollResult {
+    /// A document was processed.
+    Fetched(Processed),
+    /// 304 Not Modified: nothing parsed.
+    NotModified,
+    /// Not fetched: the host asked us to wait; retried after `seconds`.
+    Deferred {
+        /// Seconds until the host accepts requests again.
+        seconds: u64,
+    },
+    /// The poll failed; the source will be retried later.
+    Failed {
+        /// The source's new state (failing or blocked).
+        state: SourceState,
+        /// What went wrong.
+        error: String,
+    },
+}
+
+/// What processing one fetched document found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Processed {
+    /// Items in the document.
+    pub items: usize,
+    /// Brand mentions found in them.
+    pub matched: usize,
+    /// Mentions that were new.
+    pub new: usize,
+    /// Extraction warnings.
+    pub warnings: Vec<String>,
+}
+
+/// Why a fetched document could not be turned into mentions.
+#[derive(Debug, thiserror::Error)]
+enum ProcessError {
+    #[error(transparent)]
+    Extract(#[from] extract::ExtractError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Pipeline {
+    /// Build the pipeline from a loaded config and an open store.
+    pub fn new(config: &Config, store: Store, fetcher: Fetcher) -> Arc<Pipeline> {
+        Arc::new(Pipeline {
+            store,
+            fetcher,
+            matcher: Matcher::new(&config.brands),
+            brands: config.brands.clone(),
+            sources: config
+                .sources
+                .iter()
+                .map(|s| (s.name.clone(), s.clone()))
+                .collect(),
+            analyzer: Analyzer::global(config.scoring.mode),
+        })
+    }
+
+    /// Poll one source and record the outcome on it.
+    pub async fn poll(&self, source: &SourceRow) -> Result<PollReport, StoreError> {
+        let checked_at = store::now();
+        let interval = source.interval_secs;
+        let fetched = match Url::parse(&source.url) {
+            Ok(url) => self.fetcher.get(&url, &source.validators).await,
+            Err(e) => Err(FetchError::InvalidUrl {
+                url: source.url.clone(),
+                reason: e.to_string(),
+            }),
+        };
+        let failed = |state, error: String, retry_after| {
+            let delay =
+                scheduler::delay_after_failure(interval, source.error_count + 1, retry_after);
+            let result = PollResult::Failed {
+                state,
+                error: error.clone(),
+            };
+            (result, PollOutcome::Failed { state, error }, delay)
+        };
+        let (result, outcome, delay) = match fetched {
+            Ok(Fetched::NotModified) => (
+                PollResult::NotModified,
+                PollOutcome::NotModified,
+                scheduler::delay_after_success(interval, None),
+            ),
+            Ok(Fetched::Page(page)) => {
+                match self
+                    .process(source, &page.body, page.content_type.as_deref())
+                    .await
+                {
+                    Ok(result) => {
+                        let outcome = PollOutcome::Fetched {
+                            validators: page.validators.clone(),
+                            items_seen: result.items as i64,
+                            new_mentions: result.new as i64,
+                        };
+                        let delay = scheduler::delay_after_success(interval, page.max_age);
+                        (PollResult::Fetched(result), outcome, delay)
+                    }
+                    Err(ProcessError::Store(e)) => return Err(e),
+                    Err(ProcessError::Extract(e)) => {
+                        failed(SourceState::Failing, e.to_string(), None)
+                    }
+                }
+            }
+            Err(FetchError::HostPaused { until }) => {
+                // Another source on this host was told to wait: wait too, without counting
+                // an error against this source.
+                let wait = until
+                    .duration_since(std::time::SystemTime::now())
+                    .unwrap_or_default();
+                let result = PollResult::Deferred {
+                    seconds: wait.as_secs(),
+                };
+                (result, PollOutcome::Deferred, wait)
+            }
+            Err(e) => {
+                let state = if e.is_blocked() {
+                    SourceState::Blocked
+                } else {
+                    SourceState::Failing
+                };
+                failed(state, e.to_string(), e.retry_after())
+            }
+        };
+        let record = PollRecord {
+            checked_at,
+            next_check_at: checked_at + delay.as_secs().max(1) as i64,
+            outcome,
+        };
+        self.store.record_poll(source.id, &record).await?;
+        if let PollResult::Failed { error, .. } = &result {
+            tracing::warn!(source = %source.name, %error, retry_in_secs = delay.as_secs(), "poll failed");
+        }
+        Ok(PollReport {
+            source: source.name.clone(),
+            outcome: result,
+        })
+    }
+
+    /// Extract, normalize, match, score and store one fetched document.
+    async fn process(
+        &self,
+        source: &SourceRow,
+        body: &[u8],
+        content_type: Option<&str>,
+    ) -> Result<Processed, ProcessError> {
+        let Extracted {
+            items, warnings, ..
+        } = extract::feed(body, content_type)?;
+        for w in &warnings {
+            tracing::warn!(source = %source.name, warning = %w, "extraction warning");
+        }
+        let items = normalize::items(items);
+        let fetched_at = store::now();
+        let mentions: Vec<NewMention> = items
+            .iter()
+            .flat_map(|item| self.mentions_of(source, item, fetched_at))
+            .collect();
+        let mut new = 0;
+        let mut tx = self.store.begin_write().await?;
+        for m in &mentions {
+            if store::insert_mention(&mut tx, m).await?.is_some() {
+                new += 1;
+            }
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(Processed {
+            items: items.len(),
+            matched: mentions.len(),
+            new,
+            warnings,
+        })
+    }
+
+    /// The brand mentions in one item, matched and scored.
+    pub fn mentions_of(&self, source: &SourceRow, item: &Item, fetched_at: i64) -> Vec<NewMention> {
+        // Title and body are searched and scored together; `mention_snippet` relies on
+        // this exact layout (title, newline, body).
+        let text = format!("{}\n{}", item.title, item.text);
+        let source_lang = self.sources.get(&source.name).and_then(|s| s.lang);
+        self.matcher
+            .find(&text)
+            .into_iter()
+            .map(|m| {
+                let brand = &self.brands[m.brand];
+                let lang = brand
+                    .lang
+                    .or(source_lang)
+                    .map_or(LangChoice::Auto, LangChoice::Fixed);
+                let rating = item.rating.as_ref().map(|r| r.normalized());
+                let scored = self.analyzer.score_mention(&text, &m.spans, rating, lang);
+                let s = &scored.score;
+                NewMention {
+                    brand: brand.name.clone(),
+                    item_key: item.key.clone(),
+                    source: source.name.clone(),
+                    url: item.url.clone(),
+                    title: item.title.clone(),
+                    snippet: matching::mention_snippet(&item.title, &item.text, &m.spans),
+                    body: text.clone(),
+                    author: item.author.clone(),
+                    published_at: item.published_at.map(|t| t.timestamp()),
+                    fetched_at,
+                    lang: s.lang.code().to_string(),
+                    lang_reliable: s.reliable,
+                    compound: s.compound,
+                    pos: s.pos,
+                    neu: s.neu,
+                    neg: s.neg,
+                    label: s.label.as_str().to_string(),
+                    whole_compound: scored.whole.compound,
+                    terms: terms_json(&s.terms),
+                    rating,
+                    rating_value: item.rating.as_ref().map(|r| r.value),
+                    rating_best: item.rating.as_ref().map(|r| r.best),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Contributing terms as stored: `[["term", weight], …]`.
+fn terms_json(terms: &[crate::sentiment::Term]) -> String {
+    let list: Vec<(&str, f64)> = terms
+        .iter()
+        .map(|t| (t.term.as_str(), round4(t.weight)))
+        .collect();
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}

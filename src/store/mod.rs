@@ -1,0 +1,181 @@
+//! Store: SQLite (embedded default) or PostgreSQL, one code path.
+//!
+//! sqlx's `Any` driver runs the same runtime queries on both backends, so every query is
+//! written once in portable SQL (`$1` placeholders work on both) and lives as a `const`
+//! beside the function that runs it. Timestamps are Unix seconds in BIGINT/INTEGER columns
+//! for the same reason. Per-backend branches exist only where the databases truly differ
+//! (SQLite pragmas, `BEGIN IMMEDIATE`, PostgreSQL advisory locks).
+//!
+//! Dedup is the database's job: `UNIQUE (brand, item_key)` and `ON CONFLICT DO NOTHING`
+//! make re-polling idempotent; tombstones keep deleted mentions deleted.
+
+mod mentions;
+mod migrate;
+mod sources;
+
+pub use mentions::{MentionFilter, MentionRow, NewMention, insert_mention};
+pub use sources::{PollOutcome, PollRecord, SourceRow, SourceState};
+
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+
+/// SQLite waits this long for a lock before reporting "database is locked".
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
+/// Connections kept by the pool.
+pub const MAX_CONNECTIONS: u32 = 8;
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded, single process.
+    Sqlite,
+    /// Shared by several processes.
+    Postgres,
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL names a database vigia does not support.
+    #[error("unsupported database URL \"{0}\": use sqlite://FILE or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    /// The database could not be reached or refused a query.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A migration failed; the database is left at the last good version.
+    #[error("migration {version} ({name}) failed: {source}")]
+    Migration {
+        version: i64,
+        name: &'static str,
+        source: sqlx::Error,
+    },
+    /// A stored value could not be read back.
+    #[error("corrupt stored value in {what}: {detail}")]
+    Corrupt { what: &'static str, detail: String },
+}
+
+/// The database handle shared by every step. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Open (creating an SQLite file if needed) and migrate to the latest schema.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        install_default_drivers();
+        let (backend, url) = normalize_url(url)?;
+        let options = AnyPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(30));
+        let pool = match backend {
+            Backend::Sqlite => {
+                options
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute(SQLITE_PRAGMAS).await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await?
+            }
+            Backend::Postgres => options.connect(&url).await?,
+        };
+        let store = Store { pool, backend };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection pool, for steps that own their own queries.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Start a transaction that will write after reading: `BEGIN IMMEDIATE` on SQLite takes
+    /// the write lock up front, so a concurrent writer cannot make the upgrade fail.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Close the pool, waiting for connections to return.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// WAL lets readers work while the worker writes; NORMAL sync is safe in WAL mode.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON;";
+
+/// Accept `sqlite://file`, `sqlite:file`, `postgres://…` and `postgresql://…`; SQLite files
+/// are created on first use.
+fn normalize_url(url: &str) -> Result<(Backend, String), StoreError> {
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, url.to_string()));
+    }
+    if lower.starts_with("sqlite:") {
+        let mut url = url.to_string();
+        if !url.contains("mode=") {
+            url.push_str(if url.contains('?') {
+                "&mode=rwc"
+            } else {
+                "?mode=rwc"
+            });
+        }
+        return Ok((Backend::Sqlite, url));
+    }
+    Err(StoreError::UnsupportedUrl(redact(url)))
+}
+
+/// A URL with any password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The current time as stored: Unix seconds.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_classified_and_sqlite_files_created() {
+        let (b, u) = normalize_url("sqlite://vigia.db").unwrap();
+        assert_eq!(b, Backend::Sqlite);
+        assert_eq!(u, "sqlite://vigia.db?mode=rwc");
+        let (b, _) = normalize_url("postgres://u@localhost/db").unwrap();
+        assert_eq!(b, Backend::Postgres);
+        assert!(normalize_url("mysql://x").is_err());
+    }
+
+    #[test]
+    fn passwords_never_appear_in_messages() {
+        let e = normalize_url("mysql://u:secret@h/db")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("secret"), "{e}");
+        assert!(redact("postgres://u:secret@h/db").contains("***"));
+    }
+}

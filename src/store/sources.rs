@@ -1,0 +1,274 @@
+//! Sources and their polling state: the database is the queue.
+//!
+//! A source row carries everything the scheduler needs to decide when to poll next
+//! (`next_check_at`, `error_count`) and everything a person needs to judge its health
+//! (state, last success, last error). Rows are synced from the config at start; a source
+//! removed from the config is deactivated, never deleted, so its history survives.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Store, StoreError, now};
+use crate::config::SourceConfig;
+use crate::fetch::Validators;
+
+/// The health of a source, as shown to people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceState {
+    /// Never polled yet.
+    New,
+    /// Last poll succeeded.
+    Ok,
+    /// Last poll failed; retrying with backoff.
+    Failing,
+    /// The site refused us (robots.txt, 403, CAPTCHA, bot wall).
+    Blocked,
+}
+
+impl SourceState {
+    /// The stored and displayed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceState::New => "new",
+            SourceState::Ok => "ok",
+            SourceState::Failing => "failing",
+            SourceState::Blocked => "blocked",
+        }
+    }
+
+    fn parse(s: &str) -> SourceState {
+        match s {
+            "ok" => SourceState::Ok,
+            "failing" => SourceState::Failing,
+            "blocked" => SourceState::Blocked,
+            _ => SourceState::New,
+        }
+    }
+}
+
+/// A source with its polling state.
+#[derive(Debug, Clone)]
+pub struct SourceRow {
+    /// Store id.
+    pub id: i64,
+    /// Config name.
+    pub name: String,
+    /// Config kind (`feed`, …).
+    pub kind: String,
+    /// The URL polled.
+    pub url: String,
+    /// Seconds between polls.
+    pub interval_secs: i64,
+    /// Health.
+    pub state: SourceState,
+    /// When the next poll is due (Unix seconds).
+    pub next_check_at: i64,
+    /// Conditional-GET validators from the last 200.
+    pub validators: Validators,
+    /// Consecutive failures (0 after a success).
+    pub error_count: i64,
+    /// Last error message.
+    pub last_error: Option<String>,
+    /// Last success (Unix seconds).
+    pub last_success_at: Option<i64>,
+    /// Last poll of any outcome (Unix seconds).
+    pub last_checked_at: Option<i64>,
+    /// Last poll that found new mentions (Unix seconds).
+    pub last_new_at: Option<i64>,
+    /// Items in the last document fetched.
+    pub items_last_seen: i64,
+    /// Polls so far.
+    pub polls: i64,
+}
+
+/// What one poll changed on a source.
+#[derive(Debug, Clone)]
+pub struct PollRecord {
+    /// When the poll ran.
+    pub checked_at: i64,
+    /// When the next poll is due.
+    pub next_check_at: i64,
+    /// What happened.
+    pub outcome: PollOutcome,
+}
+
+/// The result of one poll, as stored.
+#[derive(Debug, Clone)]
+pub enum PollOutcome {
+    /// A document was fetched and processed.
+    Fetched {
+        /// Validators to send next time.
+        validators: Validators,
+        /// Items in the document.
+        items_seen: i64,
+        /// Mentions that were new.
+        new_mentions: i64,
+    },
+    /// 304: nothing changed.
+    NotModified,
+    /// Not fetched (the host asked everyone to wait); only the next check moves.
+    Deferred,
+    /// The poll failed.
+    Failed {
+        /// Failing or blocked.
+        state: SourceState,
+        /// What went wrong, for people.
+        error: String,
+    },
+}
+
+const COLUMNS: &str = "id, name, kind, url, interval_secs, state, next_check_at, etag, \
+     last_modified, error_count, last_error, last_success_at, last_checked_at, last_new_at, \
+     items_last_seen, polls";
+
+impl Store {
+    /// Make the sources table match the config: add new sources (due now), update changed
+    /// ones (a new URL forgets validators and errors), deactivate removed ones.
+    pub async fn sync_sources(&self, sources: &[SourceConfig]) -> Result<(), StoreError> {
+        const SELECT: &str = "SELECT url, kind, interval_secs FROM sources WHERE name = $1";
+        const INSERT: &str = "INSERT INTO sources (name, kind, url, interval_secs, next_check_at, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $5)";
+        const UPDATE_URL: &str = "UPDATE sources SET kind = $2, url = $3, interval_secs = $4, \
+             active = 1, next_check_at = $5, etag = NULL, last_modified = NULL, \
+             error_count = 0, state = 'new' WHERE name = $1";
+        const UPDATE_INTERVAL: &str = "UPDATE sources SET interval_secs = $2, active = 1, \
+             next_check_at = CASE WHEN next_check_at > $3 THEN $3 ELSE next_check_at END \
+             WHERE name = $1";
+        const DEACTIVATE_ALL: &str = "UPDATE sources SET active = 0";
+        let now = now();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(DEACTIVATE_ALL).execute(&mut *tx).await?;
+        for s in sources {
+            let url = s.url.clone().unwrap_or_default();
+            let interval = s.interval().as_secs() as i64;
+            let existing = sqlx::query(SELECT)
+                .bind(&s.name)
+                .fetch_optional(&mut *tx)
+                .await?;
+            match existing {
+                None => {
+                    sqlx::query(INSERT)
+                        .bind(&s.name)
+                        .bind(s.kind.as_str())
+                        .bind(&url)
+                        .bind(interval)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Some(row) => {
+                    let old_url: String = row.try_get("url")?;
+                    let old_kind: String = row.try_get("kind")?;
+                    if old_url != url || old_kind != s.kind.as_str() {
+                        sqlx::query(UPDATE_URL)
+                            .bind(&s.name)
+                            .bind(s.kind.as_str())
+                            .bind(&url)
+                            .bind(interval)
+                            .bind(now)
+                            .execute(&mut *tx)
+                            .await?;
+                    } else {
+                        sqlx::query(UPDATE_INTERVAL)
+                            .bind(&s.name)
+                            .bind(interval)
+                            .bind(now + interval)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Active sources due at `at`, oldest first.
+    pub async fn due_sources(&self, at: i64, limit: i64) -> Result<Vec<SourceRow>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM sources WHERE active = 1 AND next_check_at <= $1 \
+             ORDER BY next_check_at, id LIMIT $2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(at)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(source_row).collect()
+    }
+
+    /// Every active source, by name.
+    pub async fn list_sources(&self) -> Result<Vec<SourceRow>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM sources WHERE active = 1 ORDER BY name");
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        rows.iter().map(source_row).collect()
+    }
+
+    /// Store the outcome of one poll.
+    pub async fn record_poll(&self, source_id: i64, rec: &PollRecord) -> Result<(), StoreError> {
+        const FETCHED: &str = "UPDATE sources SET last_checked_at = $2, last_success_at = $2, \
+             next_check_at = $3, state = 'ok', error_count = 0, polls = polls + 1, \
+             etag = $4, last_modified = $5, items_last_seen = $6, \
+             last_new_at = CASE WHEN $7 > 0 THEN $2 ELSE last_new_at END WHERE id = $1";
+        const NOT_MODIFIED: &str = "UPDATE sources SET last_checked_at = $2, \
+             last_success_at = $2, next_check_at = $3, state = 'ok', error_count = 0, \
+             polls = polls + 1 WHERE id = $1";
+        const FAILED: &str = "UPDATE sources SET last_checked_at = $2, next_check_at = $3, \
+             state = $4, error_count = error_count + 1, last_error = $5, last_error_at = $2, \
+             polls = polls + 1 WHERE id = $1";
+        const DEFERRED: &str = "UPDATE sources SET next_check_at = $2 WHERE id = $1";
+        let query = match &rec.outcome {
+            PollOutcome::Fetched {
+                validators,
+                items_seen,
+                new_mentions,
+            } => sqlx::query(FETCHED)
+                .bind(source_id)
+                .bind(rec.checked_at)
+                .bind(rec.next_check_at)
+                .bind(validators.etag.clone())
+                .bind(validators.last_modified.clone())
+                .bind(*items_seen)
+                .bind(*new_mentions),
+            PollOutcome::NotModified => sqlx::query(NOT_MODIFIED)
+                .bind(source_id)
+                .bind(rec.checked_at)
+                .bind(rec.next_check_at),
+            PollOutcome::Deferred => sqlx::query(DEFERRED)
+                .bind(source_id)
+                .bind(rec.next_check_at),
+            PollOutcome::Failed { state, error } => sqlx::query(FAILED)
+                .bind(source_id)
+                .bind(rec.checked_at)
+                .bind(rec.next_check_at)
+                .bind(state.as_str())
+                .bind(error.clone()),
+        };
+        query.execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+fn source_row(row: &AnyRow) -> Result<SourceRow, StoreError> {
+    let state: String = row.try_get("state")?;
+    Ok(SourceRow {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        kind: row.try_get("kind")?,
+        url: row.try_get("url")?,
+        interval_secs: row.try_get("interval_secs")?,
+        state: SourceState::parse(&state),
+        next_check_at: row.try_get("next_check_at")?,
+        validators: Validators {
+            etag: row.try_get("etag")?,
+            last_modified: row.try_get("last_modified")?,
+        },
+        error_count: row.try_get("error_count")?,
+        last_error: row.try_get("last_error")?,
+        last_success_at: row.try_get("last_success_at")?,
+        last_checked_at: row.try_get("last_checked_at")?,
+        last_new_at: row.try_get("last_new_at")?,
+        items_last_seen: row.try_get("items_last_seen")?,
+        polls: row.try_get("polls")?,
+    })
+}

@@ -1,0 +1,96 @@
+//! Worker: turns a config and a store into a running pipeline (`vigia run`).
+//!
+//! Kept apart from the scheduler so that the scheduler only decides *when* to poll, and
+//! this file only decides *what with* (fetch settings from config, sources synced to the
+//! store), which is also what the demo and the tests reuse.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::config::{Config, FetchConfig};
+use crate::fetch::{self, FetchError, FetchSettings, Fetcher};
+use crate::poll::{Pipeline, PollReport, PollResult};
+use crate::scheduler;
+use crate::store::{Store, StoreError};
+
+/// Why the worker could not start or go on.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The HTTP client could not be built from the `[fetch]` settings.
+    #[error("cannot set up fetching: {0}")]
+    Fetch(#[from] FetchError),
+}
+
+/// Fetch settings from the `[fetch]` table, library defaults for what it leaves out.
+pub fn fetch_settings(cfg: &FetchConfig) -> FetchSettings {
+    let defaults = FetchSettings::default();
+    FetchSettings {
+        allow_private_networks: cfg.allow_private_networks,
+        allowed_private: cfg.allowed_private.clone(),
+        user_agent: fetch::user_agent(cfg.contact_url.as_deref()),
+        total_timeout: cfg.timeout.unwrap_or(defaults.total_timeout),
+        max_body_bytes: cfg.max_body_bytes.unwrap_or(defaults.max_body_bytes),
+        per_host_concurrency: cfg
+            .per_host_concurrency
+            .unwrap_or(defaults.per_host_concurrency),
+        min_host_spacing: cfg.min_host_spacing.unwrap_or(defaults.min_host_spacing),
+        respect_robots: cfg.respect_robots,
+        ..defaults
+    }
+}
+
+/// Sync the config's sources into the store and build the shared pipeline.
+pub async fn pipeline(config: &Config, store: Store) -> Result<Arc<Pipeline>, WorkerError> {
+    store.sync_sources(&config.sources).await?;
+    let fetcher = Fetcher::new(fetch_settings(&config.fetch))?;
+    Ok(Pipeline::new(config, store, fetcher))
+}
+
+/// Poll every source once (`vigia run --once`).
+pub async fn run_once(config: &Config, store: Store) -> Result<Vec<PollReport>, WorkerError> {
+    let p = pipeline(config, store).await?;
+    Ok(scheduler::run_once(p, config.fetch.concurrency).await?)
+}
+
+/// Poll due sources until `shutdown` turns true (`vigia run`).
+pub async fn run(
+    config: &Config,
+    store: Store,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(), WorkerError> {
+    let p = pipeline(config, store).await?;
+    Ok(scheduler::run(p, config.fetch.concurrency, shutdown).await?)
+}
+
+/// One line per source: what a pass did.
+pub fn summarize(reports: &[PollReport]) -> String {
+    let width = reports.iter().map(|r| r.source.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for r in reports {
+        let what = match &r.outcome {
+            PollResult::Fetched(p) => format!(
+                "ok       {} items, {} brand mentions, {} new{}",
+                p.items,
+                p.matched,
+                p.new,
+                if p.warnings.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} warnings)", p.warnings.len())
+                }
+            ),
+            PollResult::NotModified => "ok       not modified".to_string(),
+            PollResult::Deferred { seconds } => {
+                format!("waiting  host asked us to wait {seconds}s")
+            }
+            PollResult::Failed { state, error } => format!("{:<8} {error}", state.as_str()),
+        };
+        let _ = writeln!(out, "{:<width$}  {what}", r.source);
+    }
+    out
+}

@@ -1,0 +1,217 @@
+//! The `vigia` binary as a user runs it: init, run --once, mentions (the JSONL contract),
+//! sources, score, demo.
+
+use std::process::{Command, Output};
+
+use crate::support::{self, Canned, FixtureServer};
+
+fn vigia(args: &[&str], dir: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vigia"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("VIGIA_CONFIG")
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run vigia")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[test]
+fn init_writes_a_config_that_loads_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&vigia(&["init"], dir.path()));
+    let text = std::fs::read_to_string(dir.path().join("vigia.toml")).unwrap();
+    assert!(text.contains("[[brand]]") && text.contains("# "));
+    vigia::config::Config::load(&dir.path().join("vigia.toml")).unwrap();
+    let again = vigia(&["init"], dir.path());
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+}
+
+#[test]
+fn c01_bad_config_exits_nonzero_naming_file_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("vigia.toml"),
+        "[fetch]\nconcurrency = \"lots\"\n",
+    )
+    .unwrap();
+    let out = vigia(&["sources"], dir.path());
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("vigia.toml:2:") && err.contains("fetch.concurrency"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn run_once_then_mentions_jsonl_contract() {
+    let s = FixtureServer::start().await;
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/demo/fixtures");
+    s.set(
+        "news.xml",
+        Canned::ok(
+            "application/rss+xml",
+            std::fs::read(demo.join("news_en.xml")).unwrap(),
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db");
+    std::fs::write(
+        dir.path().join("vigia.toml"),
+        format!(
+            "[database]\nurl = \"sqlite://{}\"\n[fetch]\nallowed_private = [\"127.0.0.1:{}\"]\nmin_host_spacing = \"0ms\"\nrespect_robots = false\n[[brand]]\nname = \"Cumbre Bank\"\nexclude = [\"Cumbre Bank Arena\"]\n[[source]]\nname = \"ledger\"\nurl = \"{}\"\n",
+            db.display(),
+            s.port,
+            s.url("news.xml")
+        ),
+    )
+    .unwrap();
+    let path = dir.path().to_path_buf();
+    let run = tokio::task::spawn_blocking(move || vigia(&["run", "--once"], &path))
+        .await
+        .unwrap();
+    let summary = ok(&run);
+    assert!(
+        summary.contains("ledger") && summary.contains("2 new"),
+        "{summary}"
+    );
+
+    let path = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || vigia(&["mentions", "--format", "jsonl"], &path))
+        .await
+        .unwrap();
+    let text = ok(&out);
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    for l in &lines {
+        for key in [
+            "id",
+            "brand",
+            "source",
+            "url",
+            "title",
+            "snippet",
+            "published_at",
+            "fetched_at",
+            "lang",
+            "compound",
+            "label",
+            "status",
+        ] {
+            assert!(l.get(key).is_some(), "missing {key} in {l}");
+        }
+        assert_eq!(l["brand"], "Cumbre Bank");
+        assert_eq!(l["source"], "ledger");
+        assert_eq!(l["status"], "new");
+        assert!(l["published_at"].as_str().unwrap().starts_with("2026-11-"));
+    }
+
+    let path = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        vigia(
+            &["mentions", "--label", "negative", "--format", "csv"],
+            &path,
+        )
+    })
+    .await
+    .unwrap();
+    let csv = ok(&out);
+    assert!(csv.starts_with("id,brand,source,url,title"), "{csv}");
+    assert_eq!(csv.lines().count(), 2, "header + the one negative: {csv}");
+
+    let path = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || vigia(&["sources"], &path))
+        .await
+        .unwrap();
+    let table = ok(&out);
+    assert!(table.contains("ledger") && table.contains("ok"), "{table}");
+}
+
+#[test]
+fn score_explains_text_and_scores_stdin_as_jsonl() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(&vigia(
+        &["score", "The service was terrible, a total scam"],
+        dir.path(),
+    ));
+    assert!(out.to_lowercase().contains("negative"), "{out}");
+    assert!(out.contains("scam"), "{out}");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vigia"))
+        .args(["score", "--jsonl"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("I love it, great service!\n\nPésima atención, una estafa\n".as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3, "one object per input line, blank included");
+    assert_eq!(rows[0]["label"], "positive");
+    assert_eq!(rows[1]["label"], "neutral");
+    assert_eq!(rows[1]["compound"], 0.0);
+    assert_eq!(
+        (rows[2]["label"].as_str(), rows[2]["lang"].as_str()),
+        (Some("negative"), Some("es"))
+    );
+    for key in ["compound", "pos", "neu", "neg", "label", "lang", "terms"] {
+        assert!(rows[0].get(key).is_some(), "missing {key}");
+    }
+}
+
+#[test]
+fn demo_runs_offline_and_shows_mentions_with_sentiment() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(&vigia(
+        &["demo", "--dir", dir.path().to_str().unwrap()],
+        dir.path(),
+    ));
+    for want in [
+        "Cumbre Bank",
+        "Nimbo Air",
+        "Lumo Mobile",
+        "Negative mentions",
+        "why:",
+    ] {
+        assert!(out.contains(want), "missing {want}:\n{out}");
+    }
+    assert!(dir.path().join("vigia.db").exists());
+    // The demo's database is a real store the other commands can read.
+    let listed = ok(&vigia(
+        &[
+            "mentions",
+            "--config",
+            dir.path().join("vigia.toml").to_str().unwrap(),
+            "--format",
+            "jsonl",
+        ],
+        dir.path(),
+    ));
+    assert_eq!(listed.lines().count(), 15, "{listed}");
+    let _ = support::fixtures();
+}
