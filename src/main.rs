@@ -70,6 +70,12 @@ enum Command {
     },
     /// Show every source's health: state, last success, last error, next check.
     Sources,
+    /// Fetch one source once and show what would be extracted, matched and scored,
+    /// storing nothing (a dry run for people writing sources).
+    Check {
+        /// The source's name in the config.
+        source: String,
+    },
     /// Score text: with TEXT, explain the score; without, score each stdin line.
     Score {
         /// Language of the text.
@@ -135,7 +141,24 @@ async fn dispatch(cli: Cli) -> Result<()> {
             let store = open_store(&config).await?;
             store.sync_sources(&config.sources).await?;
             let rows = store.list_sources().await?;
-            print!("{}", report::sources(&rows, vigia::store::now()));
+            let stale_after = |name: &str| {
+                let source = config.sources.iter().find(|s| s.name == name);
+                source
+                    .map_or(config::DEFAULT_STALE_AFTER, |s| s.stale_after())
+                    .as_secs() as i64
+            };
+            print!(
+                "{}",
+                report::sources(&rows, vigia::store::now(), stale_after)
+            );
+            Ok(())
+        }
+        Command::Check { source } => {
+            let config = load(&cli.config)?;
+            let store = open_store(&config).await?;
+            let fetcher = vigia::fetch::Fetcher::new(worker::fetch_settings(&config.fetch))?;
+            let pipeline = vigia::poll::Pipeline::new(&config, store, fetcher);
+            print!("{}", vigia::check::check(&pipeline, &source).await?);
             Ok(())
         }
         Command::Score {

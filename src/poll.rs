@@ -195,26 +195,13 @@ impl Pipeline {
         body: &[u8],
         content_type: Option<&str>,
     ) -> Result<Processed, ProcessError> {
-        let Extracted {
-            items, warnings, ..
-        } = extract::feed(body, content_type)?;
-        for w in &warnings {
-            tracing::warn!(source = %source.name, warning = %w, "extraction warning");
-        }
-        let items = normalize::items(items);
+        let (items, warnings) = self.items_of(&source.name, body, content_type)?;
         let fetched_at = store::now();
         let mentions: Vec<NewMention> = items
             .iter()
-            .flat_map(|item| self.mentions_of(source, item, fetched_at))
+            .flat_map(|item| self.mentions_of(&source.name, item, fetched_at))
             .collect();
-        let mut new = 0;
-        let mut tx = self.store.begin_write().await?;
-        for m in &mentions {
-            if store::insert_mention(&mut tx, m).await?.is_some() {
-                new += 1;
-            }
-        }
-        tx.commit().await.map_err(StoreError::from)?;
+        let new = self.save(&mentions).await?;
         Ok(Processed {
             items: items.len(),
             matched: mentions.len(),
@@ -223,12 +210,41 @@ impl Pipeline {
         })
     }
 
+    /// Extract and normalize the items of one fetched document (no I/O).
+    pub fn items_of(
+        &self,
+        source: &str,
+        body: &[u8],
+        content_type: Option<&str>,
+    ) -> Result<(Vec<Item>, Vec<String>), extract::ExtractError> {
+        let Extracted {
+            items, warnings, ..
+        } = extract::feed(body, content_type)?;
+        for w in &warnings {
+            tracing::warn!(source, warning = %w, "extraction warning");
+        }
+        Ok((normalize::items(items), warnings))
+    }
+
+    /// Store mentions in one transaction; returns how many were new.
+    async fn save(&self, mentions: &[NewMention]) -> Result<usize, StoreError> {
+        let mut new = 0;
+        let mut tx = self.store.begin_write().await?;
+        for m in mentions {
+            if store::insert_mention(&mut tx, m).await?.is_some() {
+                new += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(new)
+    }
+
     /// The brand mentions in one item, matched and scored.
-    pub fn mentions_of(&self, source: &SourceRow, item: &Item, fetched_at: i64) -> Vec<NewMention> {
+    pub fn mentions_of(&self, source: &str, item: &Item, fetched_at: i64) -> Vec<NewMention> {
         // Title and body are searched and scored together; `mention_snippet` relies on
         // this exact layout (title, newline, body).
         let text = format!("{}\n{}", item.title, item.text);
-        let source_lang = self.sources.get(&source.name).and_then(|s| s.lang);
+        let source_lang = self.sources.get(source).and_then(|s| s.lang);
         self.matcher
             .find(&text)
             .into_iter()
@@ -244,7 +260,7 @@ impl Pipeline {
                 NewMention {
                     brand: brand.name.clone(),
                     item_key: item.key.clone(),
-                    source: source.name.clone(),
+                    source: source.to_string(),
                     url: item.url.clone(),
                     title: item.title.clone(),
                     snippet: matching::mention_snippet(&item.title, &item.text, &m.spans),

@@ -117,12 +117,13 @@ pub fn mentions(rows: &[MentionRow], format: Format) -> String {
     }
 }
 
-/// The `vigia sources` health table.
-pub fn sources(rows: &[SourceRow], now: i64) -> String {
+/// The `vigia sources` health table; `stale_after(name)` gives each source's threshold.
+pub fn sources(rows: &[SourceRow], now: i64, stale_after: impl Fn(&str) -> i64) -> String {
     let mut t = Table::new(&[
         "source",
         "state",
         "last success",
+        "last new item",
         "last error",
         "next check",
         "items",
@@ -131,8 +132,9 @@ pub fn sources(rows: &[SourceRow], now: i64) -> String {
     for s in rows {
         t.row(vec![
             s.name.clone(),
-            s.state.as_str().to_string(),
+            s.health(now, stale_after(&s.name)).as_str().to_string(),
             s.last_success_at.map_or("never".into(), |t| ago(now - t)),
+            s.last_new_at.map_or("never".into(), |t| ago(now - t)),
             s.last_error.clone().unwrap_or_default(),
             if s.next_check_at <= now {
                 "due now".into()
@@ -144,6 +146,22 @@ pub fn sources(rows: &[SourceRow], now: i64) -> String {
         ]);
     }
     t.render()
+}
+
+/// "estafa −3.1, pésimo −2.9" from the stored terms JSON.
+pub fn top_terms(terms_json: &str, n: usize) -> String {
+    let mut terms: Vec<(String, f64)> = serde_json::from_str(terms_json).unwrap_or_default();
+    terms.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    let list: Vec<String> = terms
+        .iter()
+        .take(n)
+        .map(|(t, w)| format!("{t} {w:+.1}"))
+        .collect();
+    if list.is_empty() {
+        "(no sentiment words)".into()
+    } else {
+        list.join(", ")
+    }
 }
 
 /// "3m ago", "2h ago", "5d ago".

@@ -27,6 +27,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://vigia.db";
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
 /// No source may be polled more often than this.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(5);
+/// A source with no new items for this long is shown as stale.
+pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(7 * 86_400);
 /// How many sources are fetched at the same time.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
@@ -160,12 +162,21 @@ pub struct SourceConfig {
     /// Force the language of this source's mentions: `auto` (default), `en` or `es`.
     #[serde(default, deserialize_with = "de_lang")]
     pub lang: Option<Lang>,
+    /// Call the source "stale" when polls succeed but nothing new appears for this long
+    /// (default 7d).
+    #[serde(default, with = "duration::option")]
+    pub stale_after: Option<Duration>,
 }
 
 impl SourceConfig {
     /// The polling interval, with the default applied.
     pub fn interval(&self) -> Duration {
         self.interval.unwrap_or(DEFAULT_INTERVAL)
+    }
+
+    /// The stale threshold, with the default applied.
+    pub fn stale_after(&self) -> Duration {
+        self.stale_after.unwrap_or(DEFAULT_STALE_AFTER)
     }
 }
 

@@ -205,25 +205,9 @@ pub fn summary(config: &Config, mentions: &[MentionRow]) -> String {
                 m.lang,
                 crate::report::cut(&m.title, 90),
                 crate::report::cut(&m.snippet, 110),
-                top_terms(&m.terms, 4)
+                crate::report::top_terms(&m.terms, 4)
             );
         }
     }
     out
-}
-
-/// "estafa −3.1, pésimo −2.9" from the stored terms JSON.
-pub fn top_terms(terms_json: &str, n: usize) -> String {
-    let mut terms: Vec<(String, f64)> = serde_json::from_str(terms_json).unwrap_or_default();
-    terms.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-    let list: Vec<String> = terms
-        .iter()
-        .take(n)
-        .map(|(t, w)| format!("{t} {w:+.1}"))
-        .collect();
-    if list.is_empty() {
-        "(no sentiment words)".into()
-    } else {
-        list.join(", ")
-    }
 }

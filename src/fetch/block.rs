@@ -52,27 +52,38 @@ const PHRASES: [(&str, &str); 11] = [
 /// Says why a response is a refusal rather than content, or `None` for a
 /// normal page or feed. Usable by extractors on pages fetched elsewhere.
 pub fn classify_block(status: u16, content_type: Option<&str>, body: &[u8]) -> Option<String> {
+    wall_in_page(content_type, body)
+        .map(|reason| format!("{reason} (HTTP {status})"))
+        .or_else(|| refusing_status(status).map(str::to_owned))
+}
+
+/// Statuses that refuse us whatever the page says.
+fn refusing_status(status: u16) -> Option<&'static str> {
     match status {
-        401 => return Some("HTTP 401: the page needs a login".to_owned()),
-        403 => return Some("HTTP 403: the site forbids access".to_owned()),
-        407 => return Some("HTTP 407: a proxy needs a login".to_owned()),
-        451 => return Some("HTTP 451: unavailable for legal reasons".to_owned()),
-        _ => {}
+        401 => Some("HTTP 401: the page needs a login"),
+        403 => Some("HTTP 403: the site forbids access"),
+        407 => Some("HTTP 407: a proxy needs a login"),
+        451 => Some("HTTP 451: unavailable for legal reasons"),
+        _ => None,
     }
+}
+
+/// The kind of wall an HTML page is, if it is one.
+fn wall_in_page(content_type: Option<&str>, body: &[u8]) -> Option<&'static str> {
     let head = &body[..body.len().min(BLOCK_SCAN_BYTES)];
     if !looks_like_html(content_type, head) {
         return None;
     }
     let text = String::from_utf8_lossy(head).to_lowercase();
     if let Some((_, reason)) = VENDOR_MARKERS.iter().find(|(m, _)| text.contains(m)) {
-        return Some(format!("{reason} (HTTP {status})"));
+        return Some(reason);
     }
     let title = title_of(&text).filter(|_| body.len() <= TITLE_TRUST_BYTES);
     let small = body.len() <= SMALL_PAGE_BYTES;
     PHRASES
         .iter()
         .find(|(p, _)| title.is_some_and(|t| t.contains(p)) || (small && text.contains(p)))
-        .map(|(_, reason)| format!("{reason} (HTTP {status})"))
+        .map(|(_, reason)| *reason)
 }
 
 /// Whether the body is an HTML page. The body's first tag wins over the

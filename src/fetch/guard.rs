@@ -138,7 +138,7 @@ fn is_non_public_v6(ip: Ipv6Addr) -> bool {
         || (seg[0] & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated)
         || (seg[0] == 0x2001 && seg[1] == 0x0db8) // documentation
         || (seg[0] == 0x0100 && seg[1..4] == [0, 0, 0]) // discard 100::/64
-        // IPv4-compatible ::a.b.c.d (deprecated) 
+        // IPv4-compatible ::a.b.c.d (deprecated)
         || (seg[..6] == [0, 0, 0, 0, 0, 0])
         // NAT64 64:ff9b::/96 and 6to4 2002::/16 carry an IPv4 address
         || (seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] && is_non_public_v4(embedded(seg[6], seg[7])))

@@ -5,10 +5,16 @@
 //! [`FetchError`] it can store as `last_error` and use for backoff. All the
 //! rules a good citizen follows live here, in this order, so one reading of
 //! `get` shows them: the private-network guard (URL, every redirect hop and
-//! every DNS answer, see [`guard`]), a host paused by Retry-After, robots.txt,
+//! every DNS answer, see `guard.rs`), a host paused by Retry-After, robots.txt,
 //! the per-host concurrency cap and spacing, then the request with connect and
 //! total deadlines and a body cap counted after decompression. One
 //! `reqwest::Client` (one connection pool) is shared by every clone.
+//!
+//! Redirects are followed inside reqwest (our policy guards every hop), so
+//! robots.txt and the host gate are those of the URL asked for, not of a
+//! redirect's target; a source that always redirects should be configured
+//! with its final URL. No proxy is ever used: through one, the guard would
+//! check the proxy's address instead of the address the proxy dials.
 
 mod block;
 mod error;
@@ -25,7 +31,7 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, IF_MODIFIED_SINCE, IF_NONE_MATCH};
 use url::Url;
 
-pub use block::classify_block;
+pub use block::{BLOCK_SCAN_BYTES, classify_block};
 pub use error::FetchError;
 pub use guard::{check_url, is_non_public};
 pub use robots::{ROBOTS_AGENT, ROBOTS_ERROR_TTL, ROBOTS_MAX_BYTES, ROBOTS_TTL, RobotsTxt};
@@ -156,6 +162,14 @@ pub struct Fetcher {
     inner: Arc<Inner>,
 }
 
+impl std::fmt::Debug for Fetcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetcher")
+            .field("settings", &self.inner.settings)
+            .finish_non_exhaustive()
+    }
+}
+
 struct Inner {
     client: reqwest::Client,
     settings: FetchSettings,
@@ -171,8 +185,6 @@ impl Fetcher {
             settings.allow_private_networks,
             &settings.allowed_private,
         )?);
-        // No proxy, ever: through a proxy the guard would check the proxy's
-        // address instead of the one the proxy dials.
         let client = reqwest::Client::builder()
             .use_rustls_tls()
             .user_agent(settings.user_agent.as_str())
@@ -202,6 +214,12 @@ impl Fetcher {
         &self.inner.settings
     }
 
+    /// Whether `url` may be fetched at all under these settings (scheme,
+    /// userinfo, IP-literal hosts); names are checked again on their DNS answer.
+    pub fn check(&self, url: &Url) -> Result<(), FetchError> {
+        self.inner.guard.check_target(url)
+    }
+
     /// When the URL's host is paused by an earlier Retry-After, the end of the pause.
     pub fn host_paused_until(&self, url: &Url) -> Option<std::time::SystemTime> {
         self.inner.hosts.paused_until(&host_key(url))
@@ -229,10 +247,13 @@ impl Fetcher {
         }
         let response = request.send().await.map_err(|e| from_reqwest(&e))?;
         let status = response.status();
+        tracing::debug!(url = %url, final_url = %response.url(), status = status.as_u16(), "response");
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
         }
-        self.check_status(&host, &response)?;
+        if !status.is_success() {
+            return Err(self.refusal(&host, response).await);
+        }
 
         let headers = response.headers().clone();
         let final_url = response.url().clone();
@@ -259,37 +280,53 @@ impl Fetcher {
         }
     }
 
-    /// Turns a non-2xx status into its error, pausing the host on 429/503 + Retry-After.
-    fn check_status(&self, host: &str, response: &reqwest::Response) -> Result<(), FetchError> {
-        let status = response.status();
-        if status.is_success() {
-            return Ok(());
-        }
-        let code = status.as_u16();
-        let retry_after = retry_after_of(response.headers(), self.inner.settings.max_retry_after);
-        let rate_limit = match (code, retry_after) {
-            (429, wait) => Some(wait.unwrap_or(DEFAULT_RATE_LIMIT_PAUSE)),
-            (503, Some(wait)) => Some(wait),
-            _ => None,
+    /// On 429, or 503 with Retry-After: pauses the host and returns
+    /// [`FetchError::RateLimited`] (a 429 without a usable delay pauses for
+    /// [`DEFAULT_RATE_LIMIT_PAUSE`]).
+    fn rate_limited(&self, host: &str, response: &reqwest::Response) -> Option<FetchError> {
+        let max = self.inner.settings.max_retry_after;
+        let wait = match (
+            response.status().as_u16(),
+            retry_after_of(response.headers(), max),
+        ) {
+            (429, wait) => wait.unwrap_or(DEFAULT_RATE_LIMIT_PAUSE).min(max),
+            (503, Some(wait)) => wait,
+            _ => return None,
         };
-        if let Some(wait) = rate_limit {
-            let wait = wait.min(self.inner.settings.max_retry_after);
-            self.inner.hosts.pause(host, wait);
-            tracing::info!(
-                host,
-                code,
-                wait_secs = wait.as_secs(),
-                "host asked us to slow down"
-            );
-            return Err(FetchError::RateLimited { retry_after: wait });
+        self.inner.hosts.pause(host, wait);
+        tracing::info!(
+            host,
+            status = response.status().as_u16(),
+            wait_secs = wait.as_secs(),
+            "host asked us to slow down; pausing it"
+        );
+        Some(FetchError::RateLimited { retry_after: wait })
+    }
+
+    /// The error for a non-2xx response: rate limit, refusal (by status or
+    /// by a bot-wall page), a redirect we could not follow, or the status.
+    async fn refusal(&self, host: &str, response: reqwest::Response) -> FetchError {
+        if let Some(limited) = self.rate_limited(host, &response) {
+            return limited;
         }
-        if let Some(reason) = classify_block(code, None, b"") {
-            return Err(FetchError::Blocked { reason });
+        let code = response.status().as_u16();
+        if response.status().is_redirection() {
+            return FetchError::BadRedirect { code };
         }
-        if status.is_redirection() {
-            return Err(FetchError::BadRedirect { code });
+        let retry_after = retry_after_of(response.headers(), self.inner.settings.max_retry_after);
+        let content_type = header_text(response.headers(), CONTENT_TYPE);
+        // Walls often answer 403 or 503: a glance at the page names the wall.
+        let head = if matches!(code, 401 | 403 | 407 | 451 | 503) {
+            read_capped(response, BLOCK_SCAN_BYTES, Overflow::Truncate)
+                .await
+                .unwrap_or_default()
+        } else {
+            Bytes::new()
+        };
+        match classify_block(code, content_type.as_deref(), &head) {
+            Some(reason) => FetchError::Blocked { reason },
+            None => FetchError::Status { code, retry_after },
         }
-        Err(FetchError::Status { code, retry_after })
     }
 
     /// Fails with [`FetchError::RobotsDisallowed`] when robots.txt forbids `url`.
@@ -302,19 +339,22 @@ impl Fetcher {
         let slot = self.inner.robots.slot(&origin);
         let mut cached = slot.lock().await;
         let verdict = match cached.as_ref().and_then(Cached::fresh) {
-            Some(v) => v.clone(),
+            Some(verdict) => verdict,
             None => {
-                let fresh = self.fetch_robots(&origin).await?;
-                *cached = Some(Cached::new(fresh.clone()));
-                fresh
+                let entry = Cached::new(self.fetch_robots(&origin).await?);
+                let verdict = entry.verdict();
+                *cached = Some(entry);
+                verdict
             }
         };
         drop(cached);
-        match verdict {
+        match &*verdict {
             Verdict::AllowAll => Ok(()),
             Verdict::Rules(rules) if rules.allows(&path) => Ok(()),
             Verdict::Rules(_) => Err(FetchError::RobotsDisallowed { path }),
-            Verdict::Unavailable(reason) => Err(FetchError::RobotsUnavailable { reason }),
+            Verdict::Unavailable(reason) => Err(FetchError::RobotsUnavailable {
+                reason: reason.clone(),
+            }),
         }
     }
 
@@ -353,9 +393,7 @@ impl Fetcher {
         }
         if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
             // Pause the host if it said how long; robots stay unknown meanwhile.
-            if let Err(limited @ FetchError::RateLimited { .. }) =
-                self.check_status(&host, &response)
-            {
+            if let Some(limited) = self.rate_limited(&host, &response) {
                 return Err(limited);
             }
             return Ok(Verdict::Unavailable(format!(

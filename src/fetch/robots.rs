@@ -212,7 +212,7 @@ pub(crate) enum Verdict {
 #[derive(Debug, Clone)]
 pub(crate) struct Cached {
     at: Instant,
-    verdict: Verdict,
+    verdict: Arc<Verdict>,
 }
 
 impl Cached {
@@ -220,17 +220,22 @@ impl Cached {
     pub(crate) fn new(verdict: Verdict) -> Cached {
         Cached {
             at: Instant::now(),
-            verdict,
+            verdict: Arc::new(verdict),
         }
     }
 
+    /// The verdict, fresh or not.
+    pub(crate) fn verdict(&self) -> Arc<Verdict> {
+        Arc::clone(&self.verdict)
+    }
+
     /// The verdict, if it is still fresh.
-    pub(crate) fn fresh(&self) -> Option<&Verdict> {
-        let ttl = match self.verdict {
+    pub(crate) fn fresh(&self) -> Option<Arc<Verdict>> {
+        let ttl = match *self.verdict {
             Verdict::Unavailable(_) => ROBOTS_ERROR_TTL,
             _ => ROBOTS_TTL,
         };
-        (self.at.elapsed() < ttl).then_some(&self.verdict)
+        (self.at.elapsed() < ttl).then(|| self.verdict())
     }
 }
 

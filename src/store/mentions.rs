@@ -179,6 +179,18 @@ impl Store {
         rows.iter().map(mention_row).collect()
     }
 
+    /// Whether a mention of `brand` with `item_key` is stored (or was deleted).
+    pub async fn mention_exists(&self, brand: &str, item_key: &str) -> Result<bool, StoreError> {
+        const SQL: &str = "SELECT (SELECT COUNT(*) FROM mentions WHERE brand = $1 AND item_key = $2) \
+             + (SELECT COUNT(*) FROM tombstones WHERE brand = $1 AND item_key = $2)";
+        let n: i64 = sqlx::query_scalar(SQL)
+            .bind(brand)
+            .bind(item_key)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
     /// How many mentions are stored.
     pub async fn count_mentions(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM mentions")

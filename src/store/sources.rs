@@ -23,6 +23,11 @@ pub enum SourceState {
     Failing,
     /// The site refused us (robots.txt, 403, CAPTCHA, bot wall).
     Blocked,
+    /// A recipe's selectors stopped matching the page (the site changed its markup).
+    Drifted,
+    /// Polls succeed but nothing new has appeared for longer than expected (computed by
+    /// [`SourceRow::health`], never stored).
+    Stale,
 }
 
 impl SourceState {
@@ -33,6 +38,8 @@ impl SourceState {
             SourceState::Ok => "ok",
             SourceState::Failing => "failing",
             SourceState::Blocked => "blocked",
+            SourceState::Drifted => "drifted",
+            SourceState::Stale => "stale",
         }
     }
 
@@ -41,6 +48,7 @@ impl SourceState {
             "ok" => SourceState::Ok,
             "failing" => SourceState::Failing,
             "blocked" => SourceState::Blocked,
+            "drifted" => SourceState::Drifted,
             _ => SourceState::New,
         }
     }
@@ -79,6 +87,21 @@ pub struct SourceRow {
     pub items_last_seen: i64,
     /// Polls so far.
     pub polls: i64,
+    /// When the source was first configured (Unix seconds).
+    pub created_at: i64,
+}
+
+impl SourceRow {
+    /// The state shown to people: the stored state, except that a source whose polls
+    /// succeed but which has found nothing new for `stale_after_secs` is "stale".
+    pub fn health(&self, now: i64, stale_after_secs: i64) -> SourceState {
+        let quiet_since = self.last_new_at.unwrap_or(self.created_at);
+        if self.state == SourceState::Ok && now - quiet_since > stale_after_secs {
+            SourceState::Stale
+        } else {
+            self.state
+        }
+    }
 }
 
 /// What one poll changed on a source.
@@ -119,7 +142,7 @@ pub enum PollOutcome {
 
 const COLUMNS: &str = "id, name, kind, url, interval_secs, state, next_check_at, etag, \
      last_modified, error_count, last_error, last_success_at, last_checked_at, last_new_at, \
-     items_last_seen, polls";
+     items_last_seen, polls, created_at";
 
 impl Store {
     /// Make the sources table match the config: add new sources (due now), update changed
@@ -270,5 +293,56 @@ fn source_row(row: &AnyRow) -> Result<SourceRow, StoreError> {
         last_new_at: row.try_get("last_new_at")?,
         items_last_seen: row.try_get("items_last_seen")?,
         polls: row.try_get("polls")?,
+        created_at: row.try_get("created_at")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(state: SourceState, last_new_at: Option<i64>) -> SourceRow {
+        SourceRow {
+            id: 1,
+            name: "s".into(),
+            kind: "feed".into(),
+            url: "https://e.com/".into(),
+            interval_secs: 60,
+            state,
+            next_check_at: 0,
+            validators: Validators::default(),
+            error_count: 0,
+            last_error: None,
+            last_success_at: Some(1000),
+            last_checked_at: Some(1000),
+            last_new_at,
+            items_last_seen: 0,
+            polls: 1,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_quiet_ok_source_is_stale_others_keep_their_state() {
+        assert_eq!(
+            row(SourceState::Ok, Some(900)).health(1000, 200),
+            SourceState::Ok
+        );
+        assert_eq!(
+            row(SourceState::Ok, Some(100)).health(1000, 200),
+            SourceState::Stale
+        );
+        assert_eq!(
+            row(SourceState::Ok, None).health(1000, 200),
+            SourceState::Stale
+        );
+        assert_eq!(
+            row(SourceState::Failing, Some(0)).health(1000, 200),
+            SourceState::Failing
+        );
+        assert_eq!(
+            row(SourceState::Drifted, Some(0)).health(1000, 200),
+            SourceState::Drifted
+        );
+    }
 }

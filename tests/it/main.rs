@@ -2,5 +2,7 @@
 //! servers on 127.0.0.1 (fixture HTTP server, PostgreSQL when `VIGIA_TEST_POSTGRES` is set).
 
 mod cli;
+mod fetch;
 mod pipeline;
 mod support;
+mod support_fetch;
