@@ -220,6 +220,14 @@ impl Fetcher {
         self.inner.guard.check_target(url)
     }
 
+    /// Give the host of `url` its own concurrency cap and request spacing (a recipe's
+    /// politeness settings; the stricter policy wins when two recipes share a host).
+    pub fn set_host_policy(&self, url: &Url, concurrency: usize, spacing: std::time::Duration) {
+        self.inner
+            .hosts
+            .set_policy(&host_key(url), concurrency, spacing);
+    }
+
     /// When the URL's host is paused by an earlier Retry-After, the end of the pause.
     pub fn host_paused_until(&self, url: &Url) -> Option<std::time::SystemTime> {
         self.inner.hosts.paused_until(&host_key(url))

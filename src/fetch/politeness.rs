@@ -20,6 +20,10 @@ use url::Url;
 struct HostGate {
     /// Requests in flight to this host.
     permits: Arc<Semaphore>,
+    /// The cap the semaphore was made with.
+    concurrency: usize,
+    /// Minimum time between two request starts.
+    spacing: Duration,
     /// Times of the next allowed start and the end of a pause, if any.
     times: Mutex<HostTimes>,
 }
@@ -47,6 +51,17 @@ pub(crate) fn host_key(url: &Url) -> String {
     url.host_str().unwrap_or_default().to_ascii_lowercase()
 }
 
+impl HostGate {
+    fn new(concurrency: usize, spacing: Duration) -> Arc<HostGate> {
+        Arc::new(HostGate {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            concurrency: concurrency.max(1),
+            spacing,
+            times: Mutex::new(HostTimes::default()),
+        })
+    }
+}
+
 impl Hosts {
     /// A registry with the given per-host cap (at least 1) and spacing.
     pub(crate) fn new(concurrency: usize, spacing: Duration) -> Hosts {
@@ -59,12 +74,25 @@ impl Hosts {
 
     fn gate(&self, host: &str) -> Arc<HostGate> {
         let mut gates = self.gates.lock().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(gates.entry(host.to_owned()).or_insert_with(|| {
-            Arc::new(HostGate {
-                permits: Arc::new(Semaphore::new(self.concurrency)),
-                times: Mutex::new(HostTimes::default()),
-            })
-        }))
+        Arc::clone(
+            gates
+                .entry(host.to_owned())
+                .or_insert_with(|| HostGate::new(self.concurrency, self.spacing)),
+        )
+    }
+
+    /// Give one host its own cap and spacing (a recipe's politeness settings); the
+    /// stricter of this and any earlier policy for the host wins.
+    pub(crate) fn set_policy(&self, host: &str, concurrency: usize, spacing: Duration) {
+        let mut gates = self.gates.lock().unwrap_or_else(PoisonError::into_inner);
+        let (concurrency, spacing) = match gates.get(host) {
+            Some(old) => (
+                concurrency.max(1).min(old.concurrency),
+                spacing.max(old.spacing),
+            ),
+            None => (concurrency, spacing),
+        };
+        gates.insert(host.to_owned(), HostGate::new(concurrency, spacing));
     }
 
     /// Waits for a free slot on the host and for its spacing, then returns the slot.
@@ -78,7 +106,7 @@ impl Hosts {
             let mut times = gate.times.lock().unwrap_or_else(PoisonError::into_inner);
             let now = Instant::now();
             let start = times.next_start.map_or(now, |t| t.max(now));
-            times.next_start = Some(start + self.spacing);
+            times.next_start = Some(start + gate.spacing);
             start
         };
         tokio::time::sleep_until(start.into()).await;
@@ -120,6 +148,28 @@ mod tests {
         assert!(hosts.paused_until("b.example").is_none());
         hosts.pause("c.example", Duration::ZERO);
         assert!(hosts.paused_until("c.example").is_none());
+    }
+
+    #[tokio::test]
+    async fn f16_a_host_policy_sets_its_own_spacing() {
+        let hosts = Hosts::new(4, Duration::ZERO);
+        hosts.set_policy("slow.example", 1, Duration::from_millis(200));
+        let start = Instant::now();
+        for _ in 0..3 {
+            drop(hosts.acquire("slow.example").await);
+        }
+        assert!(
+            start.elapsed() >= Duration::from_millis(400),
+            "three starts need two gaps"
+        );
+        let start = Instant::now();
+        for _ in 0..3 {
+            drop(hosts.acquire("fast.example").await);
+        }
+        assert!(
+            start.elapsed() < Duration::from_millis(200),
+            "other hosts keep the default"
+        );
     }
 
     #[test]

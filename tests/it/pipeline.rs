@@ -293,3 +293,72 @@ async fn f12_same_200_twice_adds_nothing() {
     assert!(matches!(&again[0].outcome, PollResult::Fetched(p) if p.new == 0 && p.matched == 2));
     assert_eq!(store.count_mentions().await.unwrap(), 2);
 }
+
+/// F15 at the pipeline level: consecutive failures count up, back off further each time,
+/// show "failing", and one success resets the source.
+#[tokio::test]
+async fn f15_failures_back_off_and_one_success_resets() {
+    let (url, _guard) = support::fresh_db(Db::Sqlite).await.unwrap();
+    let s = server().await;
+    let config = support::config(
+        &url,
+        s.port,
+        &format!(
+            "{BRANDS}[[source]]\nname = \"flaky\"\nurl = \"{}\"\ninterval = \"1m\"\n",
+            s.url("flaky.xml")
+        ),
+    );
+    let store = support::store(&config).await;
+    let pipeline = worker::pipeline(&config, store.clone()).await.unwrap();
+    s.set(
+        "flaky.xml",
+        Canned {
+            status: 502,
+            content_type: "text/plain",
+            body: b"bad gateway".to_vec(),
+            etag: None,
+        },
+    );
+    let mut last_delay = 0;
+    for n in 1..=5 {
+        let src = store.list_sources().await.unwrap().remove(0);
+        let before = vigia::store::now();
+        let report = pipeline.poll(&src).await.unwrap();
+        assert!(matches!(
+            report.outcome,
+            PollResult::Failed {
+                state: SourceState::Failing,
+                ..
+            }
+        ));
+        let after = store.list_sources().await.unwrap().remove(0);
+        assert_eq!(after.error_count, n);
+        assert_eq!(after.state, SourceState::Failing);
+        let delay = after.next_check_at - before;
+        // 60 s × 2^(n−1) ± 20 %: each delay is well above the previous one's floor.
+        let base = 60 * (1 << (n - 1));
+        assert!(
+            delay >= base * 8 / 10 - 1 && delay <= base * 12 / 10 + 1,
+            "n={n} delay={delay}"
+        );
+        assert!(delay > last_delay * 8 / 12, "grows");
+        last_delay = delay;
+    }
+    let news = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/demo/fixtures/news_en.xml"),
+    )
+    .unwrap();
+    s.set("flaky.xml", Canned::ok("application/rss+xml", news));
+    let src = store.list_sources().await.unwrap().remove(0);
+    pipeline.poll(&src).await.unwrap();
+    let healed = store.list_sources().await.unwrap().remove(0);
+    assert_eq!((healed.state, healed.error_count), (SourceState::Ok, 0));
+    assert!(
+        healed.last_error.is_some(),
+        "the last error stays visible for diagnosis"
+    );
+    assert!(
+        healed.next_check_at - vigia::store::now() <= 66,
+        "back to the normal interval"
+    );
+}
