@@ -69,7 +69,12 @@ enum Command {
         format: Format,
     },
     /// Show every source's health: state, last success, last error, next check.
-    Sources,
+    Sources {
+        /// Instead of the table, write the raw bytes of the last document from this source
+        /// that could not be parsed to stdout (for diagnosis).
+        #[arg(long, value_name = "SOURCE")]
+        raw: Option<String>,
+    },
     /// Fetch one source once and show what would be extracted, matched and scored,
     /// storing nothing (a dry run for people writing sources).
     Check {
@@ -136,9 +141,20 @@ async fn dispatch(cli: Cli) -> Result<()> {
             print!("{}", report::mentions(&rows, format));
             Ok(())
         }
-        Command::Sources => {
+        Command::Sources { raw } => {
             let config = load(&cli.config)?;
             let store = open_store(&config).await?;
+            if let Some(name) = raw {
+                let Some((body, content_type)) = store.failed_document(&name).await? else {
+                    bail!("no unparsable document is kept for source \"{name}\"");
+                };
+                eprintln!(
+                    "content type: {}",
+                    content_type.as_deref().unwrap_or("(none)")
+                );
+                std::io::stdout().write_all(&body)?;
+                return Ok(());
+            }
             store.sync_sources(&config.sources).await?;
             let rows = store.list_sources().await?;
             let stale_after = |name: &str| {

@@ -22,6 +22,9 @@ use crate::store::{
     self, NewMention, PollOutcome, PollRecord, SourceRow, SourceState, Store, StoreError,
 };
 
+/// At most this much of a document that failed to parse is kept for diagnosis.
+pub const MAX_KEPT_BODY: usize = 256 * 1024;
+
 /// Everything a poll needs, built once from the config and shared by all workers.
 pub struct Pipeline {
     /// The database.
@@ -118,14 +121,14 @@ impl Pipeline {
                 reason: e.to_string(),
             }),
         };
-        let failed = |state, error: String, retry_after| {
+        let failed = |state, error: String, retry_after, raw| {
             let delay =
                 scheduler::delay_after_failure(interval, source.error_count + 1, retry_after);
             let result = PollResult::Failed {
                 state,
                 error: error.clone(),
             };
-            (result, PollOutcome::Failed { state, error }, delay)
+            (result, PollOutcome::Failed { state, error, raw }, delay)
         };
         let (result, outcome, delay) = match fetched {
             Ok(Fetched::NotModified) => (
@@ -149,7 +152,9 @@ impl Pipeline {
                     }
                     Err(ProcessError::Store(e)) => return Err(e),
                     Err(ProcessError::Extract(e)) => {
-                        failed(SourceState::Failing, e.to_string(), None)
+                        let kept = page.body.len().min(MAX_KEPT_BODY);
+                        let raw = (page.body[..kept].to_vec(), page.content_type.clone());
+                        failed(SourceState::Failing, e.to_string(), None, Some(raw))
                     }
                 }
             }
@@ -170,7 +175,7 @@ impl Pipeline {
                 } else {
                     SourceState::Failing
                 };
-                failed(state, e.to_string(), e.retry_after())
+                failed(state, e.to_string(), e.retry_after(), None)
             }
         };
         let record = PollRecord {

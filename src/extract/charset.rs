@@ -233,7 +233,7 @@ fn decode_wide(body: &[u8], wide: Wide) -> Result<String, ExtractError> {
             } else {
                 "UTF-32BE"
             };
-            if body.len() % 4 != 0 {
+            if !body.len().is_multiple_of(4) {
                 return Err(invalid(name));
             }
             let mut out = String::with_capacity(body.len() / 4);

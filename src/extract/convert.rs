@@ -5,11 +5,17 @@
 //! default fills a missing id with a random UUID, which would make the same entry a
 //! new mention on every poll.
 
-use feed_rs::model::{Entry, Feed, Link};
+use feed_rs::model::{Entry, Feed, Link, Person};
 use feed_rs::parser::{Builder, ParseErrorKind, ParseFeedError};
 use url::Url;
 
 use super::{ExtractError, Extracted, RawItem};
+
+/// What feed-rs calls an Atom author whose `<name>` is missing or empty.
+const UNNAMED_AUTHOR: &str = "unknown";
+
+/// The placeholder name feed-rs gives an RSS `<author>`, whose text it keeps as `email`.
+const RSS_AUTHOR_ROLE: &str = "author";
 
 /// Runs feed-rs over prepared bytes and classifies its errors.
 pub(crate) fn parse(bytes: &[u8], base_url: Option<&str>) -> Result<Feed, ExtractError> {
@@ -102,11 +108,7 @@ fn raw_item(entry: Entry, base: Option<&Url>) -> RawItem {
                 .find_map(|m| m.description.map(|d| d.content))
         })
         .unwrap_or_default();
-    let author = entry
-        .authors
-        .into_iter()
-        .map(|p| p.name.trim().to_owned())
-        .find(|n| !n.is_empty());
+    let author = entry.authors.into_iter().find_map(person_name);
     RawItem {
         guid,
         link,
@@ -116,6 +118,23 @@ fn raw_item(entry: Entry, base: Option<&Url>) -> RawItem {
         published_at: entry.published.or(entry.updated),
         rating: None,
     }
+}
+
+/// A person's display name; for RSS `<author>` the `(Name)` of `mail@host (Name)`.
+fn person_name(person: Person) -> Option<String> {
+    let name = person.name.trim();
+    let name = match (name, person.email.as_deref()) {
+        (RSS_AUTHOR_ROLE, Some(text)) => {
+            let text = text.trim();
+            match (text.find('('), text.rfind(')')) {
+                (Some(open), Some(close)) if open < close => text[open + 1..close].trim(),
+                _ => text,
+            }
+        }
+        (UNNAMED_AUTHOR, _) => "",
+        (name, _) => name,
+    };
+    (!name.is_empty()).then(|| name.to_owned())
 }
 
 /// The entry's main link: `rel="alternate"` or no rel first, then anything but self/enclosure.

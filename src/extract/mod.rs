@@ -7,23 +7,27 @@
 //! It is shaped as a short, defensive pipeline because feed bodies are hostile
 //! input from the open internet:
 //!
-//! 1. [`guard`] refuses absurd bodies *before* any parser sees them (size cap,
+//! 1. `guard` refuses absurd bodies *before* any parser sees them (size cap,
 //!    nesting-depth cap — a 100k-deep document must be a clean error, never a
 //!    stack overflow or a minute of CPU).
-//! 2. [`charset`] decides the character encoding from the BOM, the HTTP header and
+//! 2. `charset` decides the character encoding from the BOM, the HTTP header and
 //!    the XML declaration. Bytes are handed to feed-rs *raw* whenever its own
 //!    reading of the XML declaration is right; we transcode only when the header
 //!    alone names a different charset, for UTF-16/32, or for the cp1252 fallback.
 //!    (Decoding the body to text first is what garbles ISO-8859-1 feeds.)
-//! 3. feed-rs parses RSS 0.9x/1.0/2.0, Atom and JSON Feed. It never expands DTD
+//! 3. `repair` bends the few defects feed-rs refuses but real feeds ship
+//!    (`<rss>` without version or channel, `&#0;`, Atom 0.3), with a warning each.
+//! 4. feed-rs parses RSS 0.9x/1.0/2.0, Atom and JSON Feed. It never expands DTD
 //!    entities and never resolves external entities, so billion-laughs and XXE
 //!    documents stay inert (tests P03, P04 pin this).
-//! 4. [`convert`] maps feed-rs's model onto [`RawItem`], keeping only what the
+//! 5. `convert` maps feed-rs's model onto [`RawItem`], keeping only what the
 //!    rest of vigia reads, and never inventing ids (feed-rs would make random ones).
 
 mod charset;
 mod convert;
 mod guard;
+mod repair;
+mod scan;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -156,7 +160,9 @@ pub fn feed_with_base(
     let mut warnings = Vec::new();
     let prepared = charset::prepare(body, content_type, &mut warnings)?;
     guard::check_depth(&prepared.bytes)?;
-    let bytes = guard::add_missing_rss_version(prepared.bytes, &mut warnings);
+    let bytes = repair::drop_invalid_char_refs(prepared.bytes, &mut warnings);
+    let bytes = repair::repair_rss_root(bytes, &mut warnings);
+    let bytes = repair::upgrade_legacy_namespaces(bytes, &mut warnings);
 
     let parsed = match convert::parse(&bytes, base_url) {
         Ok(feed) => feed,
@@ -168,4 +174,37 @@ pub fn feed_with_base(
         Err(e) => return Err(e),
     };
     Ok(convert::extracted(parsed, base_url, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rating_normalizes_onto_zero_to_one() {
+        let r = Rating::new(4.0, 1.0, 5.0).expect("valid");
+        assert!((r.normalized() - 0.75).abs() < 1e-9);
+        assert_eq!(Rating::new(1.0, 1.0, 1.0), None);
+        assert_eq!(Rating::new(f64::NAN, 1.0, 5.0), None);
+        let out_of_scale = Rating {
+            value: 9.0,
+            worst: 0.0,
+            best: 5.0,
+        };
+        assert_eq!(out_of_scale.normalized(), 1.0);
+        let degenerate = Rating {
+            value: 3.0,
+            worst: 5.0,
+            best: 1.0,
+        };
+        assert_eq!(degenerate.normalized(), 0.5);
+    }
+
+    #[test]
+    fn errors_tell_the_user_what_to_do() {
+        let err = ExtractError::TooLarge { size: 10, limit: 5 };
+        assert!(err.to_string().contains("smaller feed"));
+        let err = ExtractError::Encoding { detail: "x".into() };
+        assert!(err.to_string().contains("declare the right charset"));
+    }
 }

@@ -12,6 +12,10 @@ use scraper::{Html, Node};
 /// Input beyond this many bytes is cut before parsing (a mention needs far less).
 pub const MAX_TEXT_INPUT_BYTES: usize = 1024 * 1024;
 
+/// Markup nested deeper than this skips the HTML parser (whose cost grows with the
+/// square of the depth) and goes through a linear tag stripper instead.
+pub const MAX_MARKUP_DEPTH: usize = 512;
+
 /// How many extra decoding passes a double-escaped string gets.
 const EXTRA_PASSES: usize = 2;
 
@@ -54,6 +58,12 @@ const BLOCKS: [&str; 34] = [
     "thead",
     "tr",
     "ul",
+];
+
+/// Elements that never have content, so never deepen the tree.
+const VOID: [&str; 14] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
 ];
 
 /// Tag names that, seen literally in already-decoded text, mean it was escaped twice.
@@ -122,14 +132,26 @@ fn truncate(s: &str, max: usize) -> &str {
 }
 
 /// `s` without control characters; tabs and line breaks become spaces.
+///
+/// C1 controls (U+0080–U+009F) are what cp1252 punctuation becomes when a publisher
+/// mislabels cp1252 as ISO-8859-1 ("don\u{92}t"); they are mapped to the character
+/// cp1252 meant (U+2019) rather than dropped.
 fn strip_controls(s: &str) -> String {
     s.chars()
         .filter_map(|c| match c {
             '\t' | '\n' | '\r' => Some(' '),
+            '\u{80}'..='\u{9f}' => cp1252_char(c as u8).filter(|m| !m.is_control()),
             c if c.is_control() => None,
             c => Some(c),
         })
         .collect()
+}
+
+/// The character cp1252 assigns to `byte`.
+fn cp1252_char(byte: u8) -> Option<char> {
+    let (text, _) =
+        encoding_rs::WINDOWS_1252.decode_without_bom_handling(std::slice::from_ref(&byte));
+    text.chars().next()
 }
 
 /// Single spaces between words, none at the ends.
@@ -141,6 +163,9 @@ fn collapse_whitespace(s: &str) -> String {
 fn markup_to_text(s: &str) -> String {
     if !s.contains(['<', '&']) {
         return s.to_owned();
+    }
+    if markup_depth_exceeds(s, MAX_MARKUP_DEPTH) {
+        return strip_tags_linear(s);
     }
     let fragment = Html::parse_fragment(s);
     let mut out = String::with_capacity(s.len());
@@ -163,6 +188,58 @@ fn markup_to_text(s: &str) -> String {
         }
     }
     out
+}
+
+/// True when open (non-void, unclosed) tags nest deeper than `limit` somewhere in `s`.
+fn markup_depth_exceeds(s: &str, limit: usize) -> bool {
+    let mut depth = 0usize;
+    for (at, _) in s.match_indices('<') {
+        let rest = &s[at + 1..];
+        let (closing, rest) = match rest.strip_prefix('/') {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        let name_len = rest
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len());
+        if name_len == 0 {
+            continue;
+        }
+        let name = rest[..name_len].to_ascii_lowercase();
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if !VOID.contains(&name.as_str()) {
+            depth += 1;
+            if depth > limit {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Drops everything between `<` and `>` and decodes the XML entities: the fallback for
+/// markup too deep for the HTML parser. Crude, linear, and only for hostile input.
+fn strip_tags_linear(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_tag = false;
+    for c in s.chars() {
+        match (in_tag, c) {
+            (false, '<') => in_tag = true,
+            (true, '>') => {
+                in_tag = false;
+                out.push(' ');
+            }
+            (false, c) => out.push(c),
+            (true, _) => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
 }
 
 /// True when decoded text still holds an entity (`&amp;`, `&#39;`) or an HTML tag.
@@ -250,16 +327,19 @@ mod tests {
     #[test]
     fn p08_control_characters_are_removed() {
         assert_eq!(
-            plain_text("Cum\u{0}bre\u{7} Bank\u{1b}\u{9c}"),
+            plain_text("Cum\u{0}bre\u{7} Bank\u{1b}\u{9d}"),
             "Cumbre Bank"
         );
+        assert_eq!(plain_text("don\u{92}t"), "don\u{2019}t");
         assert_eq!(plain_text("a&#1;b"), "ab");
     }
 
     #[test]
     fn deep_markup_does_not_overflow() {
-        let deep = "<div>".repeat(100_000) + "deep";
-        assert_eq!(plain_text(&deep), "deep");
+        let deep = "<div>".repeat(100_000) + "deep &amp; dark";
+        assert_eq!(plain_text(&deep), "deep & dark");
+        let shallow = "<div>".repeat(MAX_MARKUP_DEPTH) + "<b>x</b>";
+        assert_eq!(plain_text(&shallow), "x");
     }
 
     #[test]

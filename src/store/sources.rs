@@ -133,10 +133,13 @@ pub enum PollOutcome {
     Deferred,
     /// The poll failed.
     Failed {
-        /// Failing or blocked.
+        /// Failing, blocked or drifted.
         state: SourceState,
         /// What went wrong, for people.
         error: String,
+        /// The document that could not be parsed, kept for diagnosis (P02), with its
+        /// content type; `None` when nothing was received.
+        raw: Option<(Vec<u8>, Option<String>)>,
     },
 }
 
@@ -238,7 +241,9 @@ impl Store {
              polls = polls + 1 WHERE id = $1";
         const FAILED: &str = "UPDATE sources SET last_checked_at = $2, next_check_at = $3, \
              state = $4, error_count = error_count + 1, last_error = $5, last_error_at = $2, \
-             polls = polls + 1 WHERE id = $1";
+             polls = polls + 1, last_failed_body = COALESCE($6, last_failed_body), \
+             last_failed_content_type = CASE WHEN $6 IS NULL THEN last_failed_content_type \
+             ELSE $7 END WHERE id = $1";
         const DEFERRED: &str = "UPDATE sources SET next_check_at = $2 WHERE id = $1";
         let query = match &rec.outcome {
             PollOutcome::Fetched {
@@ -260,15 +265,40 @@ impl Store {
             PollOutcome::Deferred => sqlx::query(DEFERRED)
                 .bind(source_id)
                 .bind(rec.next_check_at),
-            PollOutcome::Failed { state, error } => sqlx::query(FAILED)
+            PollOutcome::Failed { state, error, raw } => sqlx::query(FAILED)
                 .bind(source_id)
                 .bind(rec.checked_at)
                 .bind(rec.next_check_at)
                 .bind(state.as_str())
-                .bind(error.clone()),
+                .bind(error.clone())
+                .bind(raw.as_ref().map(|(body, _)| body.clone()))
+                .bind(raw.as_ref().and_then(|(_, ct)| ct.clone())),
         };
         query.execute(&self.pool).await?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// The raw bytes (and content type) of the last document of `name` that could not be
+    /// parsed, if any.
+    pub async fn failed_document(
+        &self,
+        name: &str,
+    ) -> Result<Option<(Vec<u8>, Option<String>)>, StoreError> {
+        const SQL: &str = "SELECT last_failed_body, last_failed_content_type FROM sources \
+             WHERE name = $1 AND last_failed_body IS NOT NULL";
+        let row = sqlx::query(SQL)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok((
+                r.try_get("last_failed_body")?,
+                r.try_get("last_failed_content_type")?,
+            ))
+        })
+        .transpose()
     }
 }
 

@@ -2,7 +2,9 @@
 //! servers on 127.0.0.1 (fixture HTTP server, PostgreSQL when `VIGIA_TEST_POSTGRES` is set).
 
 mod cli;
+mod extract;
 mod fetch;
 mod pipeline;
 mod support;
+mod support_extract;
 mod support_fetch;

@@ -45,6 +45,13 @@ async fn server() -> FixtureServer {
             etag: None,
         },
     );
+    s.set(
+        "garbage.xml",
+        Canned::ok(
+            "application/rss+xml",
+            b"<html><body>this is not a feed".to_vec(),
+        ),
+    );
     s
 }
 
@@ -71,7 +78,8 @@ async fn store_story(db: Db) {
                 "resenas.xml",
                 "alerts.xml",
                 "community.json",
-                "broken.xml"
+                "broken.xml",
+                "garbage.xml",
             ]
         )
     );
@@ -79,7 +87,7 @@ async fn store_story(db: Db) {
     let store = support::store(&config).await;
 
     let reports = worker::run_once(&config, store.clone()).await.unwrap();
-    assert_eq!(reports.len(), 5);
+    assert_eq!(reports.len(), 6);
     let by = |name: &str| {
         reports
             .iter()
@@ -95,6 +103,18 @@ async fn store_story(db: Db) {
         }
         other => panic!("broken source should fail, got {other:?}"),
     }
+    // P02: a document that does not parse is an error, and its bytes are kept.
+    assert!(matches!(
+        by("garbage.xml"),
+        PollResult::Failed {
+            state: SourceState::Failing,
+            ..
+        }
+    ));
+    let (raw, content_type) = store.failed_document("garbage.xml").await.unwrap().unwrap();
+    assert_eq!(raw, b"<html><body>this is not a feed");
+    assert_eq!(content_type.as_deref(), Some("application/rss+xml"));
+    assert!(store.failed_document("broken.xml").await.unwrap().is_none());
     // news: 5 brand mentions (the Arena item is excluded, the bakery names no brand);
     // alerts: its third entry is the news story again behind a Google redirect → not new.
     let new = |name: &str| match by(name) {

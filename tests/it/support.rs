@@ -23,19 +23,23 @@ pub fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-/// `../shared/eval`, or `None` (after saying so) when missing outside CI; fails under CI.
-pub fn shared_eval() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/eval");
+/// A folder under `../shared/eval`, or `None` (after saying so) when it is missing.
+///
+/// Under `CI=true` a missing corpus is a failure, never a silent skip.
+pub fn eval_dir(sub: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/eval")
+        .join(sub);
     if dir.is_dir() {
         return Some(dir);
     }
     assert!(
         std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true but {} is missing: the evaluation corpora must be present in CI",
+        "evaluation corpus {} is missing, and CI=true: it must be present in CI",
         dir.display()
     );
-    eprintln!(
-        "SKIPPED: {} is missing (it sits beside the repository in CI)",
+    println!(
+        "SKIPPED: evaluation corpus {} not found (it lives beside the project in ../shared/eval)",
         dir.display()
     );
     None
@@ -93,12 +97,6 @@ impl FixtureServer {
     /// Register (or replace) what `/{name}` answers.
     pub fn set(&self, name: &str, canned: Canned) {
         self.routes.lock().unwrap().insert(name.to_string(), canned);
-    }
-
-    /// Serve a file from tests/fixtures under `/{name}`.
-    pub fn file(&self, name: &str, path: &str, content_type: &'static str) {
-        let body = std::fs::read(fixtures().join(path)).unwrap();
-        self.set(name, Canned::ok(content_type, body));
     }
 
     /// Requests `/{name}` has received.
