@@ -100,6 +100,7 @@ fn main() {
         println!("mentions stored: {}", store.count_mentions().await.expect("count"));
     });
     let _ = server.kill();
+    let _ = server.wait();
 }
 
 /// VmHWM from /proc/self/status, in MB.

@@ -207,10 +207,10 @@ pub fn snippet(text: &str, span: (usize, usize), context: usize) -> String {
             from += i + 1;
         }
     }
-    if to < text.len() {
-        if let Some(i) = text[end..to].rfind(char::is_whitespace) {
-            to = end + i;
-        }
+    if to < text.len()
+        && let Some(i) = text[end..to].rfind(char::is_whitespace)
+    {
+        to = end + i;
     }
     let body = text[from..to]
         .split_whitespace()

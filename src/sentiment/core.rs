@@ -7,7 +7,7 @@
 //! fourth decimal, and summation order can move the last bit).
 
 use super::text::py_round;
-use super::types::{Label, Lang, Score, Term};
+use super::types::{Label, Lang, Polarity, Score, Term};
 
 /// Normalisation constant: compound = s / sqrt(s² + alpha).
 pub const NORMALIZATION_ALPHA: f64 = 15.0;
@@ -39,11 +39,21 @@ pub fn denormalize(c: f64) -> f64 {
 /// Punctuation emphasis of a text: up to 4 `!` at 0.292, and 2–3 `?` at 0.18
 /// each (0.96 beyond 3).
 pub fn punctuation_emphasis(text: &str) -> f64 {
+    let (ep, qm) = count_marks(text);
+    emphasis(ep, qm)
+}
+
+/// Number of `!` and `?` in a text.
+pub(crate) fn count_marks(text: &str) -> (usize, usize) {
     let (mut ep, mut qm) = (0usize, 0usize);
     for b in text.bytes() {
         ep += usize::from(b == b'!');
         qm += usize::from(b == b'?');
     }
+    (ep, qm)
+}
+
+fn emphasis(ep: usize, qm: usize) -> f64 {
     let ep_amp = ep.min(MAX_EXCLAMATIONS) as f64 * EXCLAMATION_INCR;
     let qm_amp = match qm {
         0 | 1 => 0.0,
@@ -60,25 +70,37 @@ pub(crate) struct Valences {
     pub(crate) sentiments: Vec<f64>,
     /// One label per NON-ZERO valence, in token order.
     pub(crate) labels: Vec<String>,
+    /// Whether the pack should build `labels` (false for polarity-only scoring).
+    pub(crate) want_labels: bool,
+    /// `!` and `?` counted in the analysed text (after emoji replacement: some
+    /// emoji descriptions carry a "!").
+    pub(crate) marks: (usize, usize),
 }
 
-/// Turns per-token valences into a [`Score`], exactly as VADER's `score_valence`.
-/// `text` is the text punctuation is counted in.
-pub(crate) fn finish(v: Valences, text: &str, lang: Lang, reliable: bool) -> Score {
-    let Valences {
-        sentiments: s,
-        labels,
-    } = v;
+/// VADER's `score_valence` numbers: rounded compound and shares, plus the
+/// unrounded valence sum and punctuation emphasis.
+pub(crate) struct Shares {
+    pub(crate) polarity: Polarity,
+    sum: f64,
+    amp: f64,
+}
+
+/// Computes the shares exactly as VADER's `score_valence`.
+pub(crate) fn shares(v: &Valences) -> Shares {
+    let (ep, qm) = v.marks;
+    let s = &v.sentiments;
     if s.is_empty() {
-        let mut sc = Score::neutral(lang);
-        sc.reliable = reliable;
-        return sc;
+        return Shares {
+            polarity: Polarity::default(),
+            sum: 0.0,
+            amp: 0.0,
+        };
     }
     let mut sum = 0.0f64;
-    for x in &s {
+    for x in s {
         sum += *x;
     }
-    let amp = punctuation_emphasis(text);
+    let amp = emphasis(ep, qm);
     let raw = if sum > 0.0 {
         sum + amp
     } else if sum < 0.0 {
@@ -88,7 +110,7 @@ pub(crate) fn finish(v: Valences, text: &str, lang: Lang, reliable: bool) -> Sco
     };
     let compound = normalize(raw);
     let (mut pos_sum, mut neg_sum, mut neu) = (0.0f64, 0.0f64, 0usize);
-    for &x in &s {
+    for &x in s {
         if x > 0.0 {
             pos_sum += x + 1.0;
         }
@@ -105,41 +127,61 @@ pub(crate) fn finish(v: Valences, text: &str, lang: Lang, reliable: bool) -> Sco
         neg_sum -= amp;
     }
     let total = pos_sum + neg_sum.abs() + neu as f64;
-    let mut terms: Vec<Term> = s
-        .iter()
-        .filter(|x| **x != 0.0)
-        .zip(labels)
-        .map(|(x, l)| Term {
-            term: l,
-            weight: *x,
-        })
-        .collect();
+    let compound = py_round(compound, 4);
+    Shares {
+        polarity: Polarity {
+            compound,
+            pos: py_round((pos_sum / total).abs(), 3),
+            neu: py_round((neu as f64 / total).abs(), 3),
+            neg: py_round((neg_sum / total).abs(), 3),
+            label: Label::from_compound(compound),
+        },
+        sum,
+        amp,
+    }
+}
+
+/// Turns per-token valences into a [`Score`]; drains `v.labels` into the terms
+/// (the buffers stay for reuse).
+pub(crate) fn finish(v: &mut Valences, lang: Lang, reliable: bool) -> Score {
+    let Shares {
+        polarity: p,
+        sum,
+        amp,
+    } = shares(v);
+    let (ep, qm) = v.marks;
+    let labels = v.labels.drain(..);
+    let mut terms: Vec<Term> = Vec::with_capacity(labels.len() + 1);
+    terms.extend(
+        v.sentiments
+            .iter()
+            .filter(|x| **x != 0.0)
+            .zip(labels)
+            .map(|(x, l)| Term {
+                term: l,
+                weight: *x,
+            }),
+    );
     if sum != 0.0 && amp != 0.0 {
         terms.push(Term {
-            term: punct_label(text),
+            term: punct_label(ep, qm),
             weight: if sum > 0.0 { amp } else { -amp },
         });
     }
-    let compound = py_round(compound, 4);
     Score {
-        compound,
-        pos: py_round((pos_sum / total).abs(), 3),
-        neu: py_round((neu as f64 / total).abs(), 3),
-        neg: py_round((neg_sum / total).abs(), 3),
-        label: Label::from_compound(compound),
+        compound: p.compound,
+        pos: p.pos,
+        neu: p.neu,
+        neg: p.neg,
+        label: p.label,
         lang,
         reliable,
         terms,
     }
 }
 
-fn punct_label(text: &str) -> String {
-    let ep = text
-        .bytes()
-        .filter(|b| *b == b'!')
-        .count()
-        .min(MAX_EXCLAMATIONS);
-    let qm = text.bytes().filter(|b| *b == b'?').count();
+fn punct_label(ep: usize, qm: usize) -> String {
+    let ep = ep.min(MAX_EXCLAMATIONS);
     let mut l = String::from("(");
     l.extend(std::iter::repeat_n('!', ep));
     if qm > 1 {

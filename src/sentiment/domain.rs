@@ -196,6 +196,19 @@ const NUMBER_WORDS: &[&str] = &[
     "two", "three", "four", "five", "six", "several", "many", "45", "an", "a",
 ];
 
+/// First words of the phrases and patterns (flagged in the word table so the
+/// matcher only looks at tokens that can start one).
+pub(crate) fn head_words() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = DOMAIN_PHRASES
+        .iter()
+        .filter_map(|(p, _)| p.split(' ').next())
+        .chain(WAIT_VERBS.iter().copied())
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 /// The compiled phrase table.
 pub(crate) struct Domain {
     /// First word → (remaining words, valence), longest first.
@@ -226,13 +239,15 @@ impl Domain {
         let n = toks.t.len();
         let mut i = 0;
         while i < n {
+            if !toks.t[i].e.phrase_head {
+                i += 1;
+                continue;
+            }
             let found = self.match_at(toks, i);
             if let Some((len, v)) = found {
                 let head = &mut toks.t[i];
-                head.e = Entry {
-                    val: if v == 0.0 { None } else { Some(v) },
-                    ..Entry::default()
-                };
+                head.e = Entry::default();
+                head.e.set_val((v != 0.0).then_some(v));
                 head.negw = false;
                 head.span = (len - 1) as u8;
                 for j in i + 1..i + len {

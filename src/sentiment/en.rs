@@ -10,6 +10,7 @@
 //! Every word the rules care about maps to one [`Entry`] so the scorer makes a
 //! single hash lookup per token.
 
+use super::table::WordTable;
 use super::text::FastMap;
 
 /// Booster increment (`B_INCR`).
@@ -216,23 +217,52 @@ pub(crate) mod kw {
     pub const FIRST_IDIOM: u8 = 32;
 }
 
-/// Everything the rules need to know about one lowercase word.
+/// Everything the rules need to know about one lowercase word (16 bytes, so a
+/// token record stays small in the hot loop).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Entry {
-    /// Lexicon valence, if the word is in the lexicon.
-    pub(crate) val: Option<f64>,
-    /// Booster/dampener increment, if any.
-    pub(crate) boost: Option<f64>,
+    /// Lexicon valence (meaningful when `has_val`).
+    valence: f64,
+    /// Whether the word is in the lexicon.
+    has_val: bool,
+    /// Booster direction: +1 booster, −1 dampener, 0 neither.
+    boost_sign: i8,
     /// Member of `NEGATE`.
     pub(crate) neg: bool,
     /// Keyword id (see [`kw`]).
     pub(crate) kw: u8,
+    /// First word of a vigia domain phrase or pattern.
+    pub(crate) phrase_head: bool,
+}
+
+impl Entry {
+    /// Lexicon valence, if the word is in the lexicon.
+    #[inline]
+    pub(crate) fn val(&self) -> Option<f64> {
+        self.has_val.then_some(self.valence)
+    }
+
+    /// Sets or clears the lexicon valence.
+    pub(crate) fn set_val(&mut self, v: Option<f64>) {
+        self.has_val = v.is_some();
+        self.valence = v.unwrap_or(0.0);
+    }
+
+    /// Booster/dampener increment (0 when the word is neither).
+    #[inline]
+    pub(crate) fn boost(&self) -> f64 {
+        match self.boost_sign {
+            1 => B_INCR,
+            -1 => B_DECR,
+            _ => 0.0,
+        }
+    }
 }
 
 /// The loaded English tables.
 pub(crate) struct EnTables {
     /// Word → entry.
-    pub(crate) words: FastMap<Box<str>, Entry>,
+    pub(crate) words: WordTable<Entry>,
     /// Idioms as keyword-id sequences with their valence.
     pub(crate) special: Vec<(Vec<u8>, f64)>,
     /// Booster bigrams as keyword-id pairs.
@@ -261,18 +291,24 @@ const KEYWORDS: &[(&str, u8)] = &[
 
 impl EnTables {
     /// Builds the VADER 3.3.2 tables; `extra` entries (domain terms) override
-    /// or extend the lexicon valences.
-    pub(crate) fn build(extra: &[(&str, f64)]) -> EnTables {
+    /// or extend the lexicon valences; `heads` are flagged as phrase starts.
+    pub(crate) fn build(extra: &[(&str, f64)], heads: &[&str]) -> EnTables {
         let mut words: FastMap<Box<str>, Entry> = FastMap::default();
         words.reserve(8_000);
         // Python looks up `token.lower()`, so only lowercase keys are reachable;
         // the upstream map is case-insensitive, so fold every key to lowercase.
         for (k, v) in vader_sentiment::LEXICON.iter() {
             let key: &str = k;
-            words.entry(key.to_lowercase().into()).or_default().val = Some(*v);
+            words
+                .entry(key.to_lowercase().into())
+                .or_default()
+                .set_val(Some(*v));
         }
         for &(k, v) in LEXICON_3_3_2_ADDITIONS.iter().chain(extra) {
-            words.entry(k.into()).or_default().val = Some(v);
+            words.entry(k.into()).or_default().set_val(Some(v));
+        }
+        for w in heads {
+            words.entry((*w).into()).or_default().phrase_head = true;
         }
         for k in LEXICON_3_3_2_UNREACHABLE {
             words.remove(*k);
@@ -281,10 +317,10 @@ impl EnTables {
             words.entry((*w).into()).or_default().neg = true;
         }
         for w in BOOST_UP {
-            words.entry((*w).into()).or_default().boost = Some(B_INCR);
+            words.entry((*w).into()).or_default().boost_sign = 1;
         }
         for w in BOOST_DOWN {
-            words.entry((*w).into()).or_default().boost = Some(B_DECR);
+            words.entry((*w).into()).or_default().boost_sign = -1;
         }
         for &(w, id) in KEYWORDS {
             words.entry(w.into()).or_default().kw = id;
@@ -313,9 +349,8 @@ impl EnTables {
                 emoji.insert(c, *v);
             }
         }
-        words.shrink_to_fit();
         EnTables {
-            words,
+            words: WordTable::build(words.iter().map(|(k, v)| (&**k, *v))),
             special,
             boost_bigrams,
             emoji,
@@ -324,6 +359,6 @@ impl EnTables {
 
     /// Number of lexicon entries with a valence.
     pub(crate) fn lexicon_len(&self) -> usize {
-        self.words.values().filter(|e| e.val.is_some()).count()
+        self.words.values().filter(|e| e.val().is_some()).count()
     }
 }

@@ -15,8 +15,10 @@ use std::sync::OnceLock;
 
 /// Minimum words before whatlang may override our evidence with a third language.
 pub const MIN_WORDS_FOR_OTHER: usize = 5;
-/// Our evidence must cover at least this share of words to rule out a third language.
-pub const MIN_EVIDENCE_SHARE: f64 = 0.34;
+/// Below this share of English/Spanish function words, a text of
+/// [`MIN_WORDS_FOR_OTHER`] words or more may be a third language (real English
+/// or Spanish prose runs at 40–50%).
+pub const MIN_FUNCTION_WORD_SHARE: f64 = 0.2;
 
 /// Frequent English function words (not shared with Spanish).
 const EN_STOP: &[&str] = &[
@@ -26,7 +28,10 @@ const EN_STOP: &[&str] = &[
     "how", "their", "if", "will", "up", "about", "out", "then", "them", "so", "some", "her",
     "would", "him", "into", "has", "my", "than", "been", "who", "its", "did", "get", "very",
     "just", "our", "too", "don't", "i'm", "it's", "can't", "didn't", "won't", "after", "again",
-    "never", "still", "service", "they're", "me", "us", "because", "only", "over",
+    "never", "still", "service", "they're", "me", "us", "because", "only", "over", "you're",
+    "that's", "i've", "i'll", "we're", "isn't", "doesn't", "wasn't", "there's", "what's", "let's",
+    "im", "dont", "cant", "its", "time", "got", "day", "today", "going", "now", "lol", "same",
+    "here", "home", "like", "love", "good", "great",
 ];
 
 /// Frequent Spanish function words (not shared with English).
@@ -64,15 +69,19 @@ pub fn detect(text: &str) -> Lang {
 /// Evidence-weighted detection (see the module doc).
 pub(crate) fn detect_with(an: &Analyzer, text: &str) -> Lang {
     let (mut en, mut es, mut words, mut non_latin) = (0.0f64, 0.0f64, 0usize, 0usize);
-    let mut buf = String::new();
-    for c in text.chars() {
-        match c {
-            'ñ' | 'Ñ' | '¿' | '¡' => es += 1.0,
-            'á' | 'é' | 'í' | 'ó' | 'ú' | 'Á' | 'É' | 'Í' | 'Ó' | 'Ú' => es += 0.5,
-            c if c.is_alphabetic() && !is_latin(c) => non_latin += 1,
-            _ => {}
+    let mut function_words = 0usize;
+    if !text.is_ascii() {
+        for c in text.chars() {
+            match c {
+                'ñ' | 'Ñ' | '¿' | '¡' => es += 1.0,
+                'á' | 'é' | 'í' | 'ó' | 'ú' | 'Á' | 'É' | 'Í' | 'Ó' | 'Ú' => es += 0.5,
+                c if c.is_alphabetic() && !is_latin(c) => non_latin += 1,
+                _ => {}
+            }
         }
     }
+    let mut buf = String::new();
+    let mut fold = String::new();
     for w in text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’')) {
         if w.is_empty() || !w.chars().any(char::is_alphabetic) {
             continue;
@@ -80,12 +89,20 @@ pub(crate) fn detect_with(an: &Analyzer, text: &str) -> Lang {
         words += 1;
         buf.clear();
         push_lower(w, &mut buf);
-        let lw = buf.replace('’', "'");
-        match stopwords().get(lw.as_str()) {
-            Some(Lang::En) => en += 2.0,
-            Some(Lang::Es) => es += 2.0,
+        if buf.contains('’') {
+            buf = buf.replace('’', "'");
+        }
+        match stopwords().get(buf.as_str()) {
+            Some(Lang::En) => {
+                en += 2.0;
+                function_words += 1;
+            }
+            Some(Lang::Es) => {
+                es += 2.0;
+                function_words += 1;
+            }
             _ => {
-                let (e, s) = an.lexicon_evidence(&lw);
+                let (e, s) = an.lexicon_evidence(&buf, &mut fold);
                 if e && !s {
                     en += 1.0;
                 } else if s && !e {
@@ -98,7 +115,7 @@ pub(crate) fn detect_with(an: &Analyzer, text: &str) -> Lang {
         return other(text);
     }
     if words >= MIN_WORDS_FOR_OTHER
-        && (en.max(es) / 2.0) < MIN_EVIDENCE_SHARE * words as f64
+        && (function_words as f64) < MIN_FUNCTION_WORD_SHARE * words as f64
         && let Some(info) = whatlang::detect(text)
     {
         let l = info.lang();
@@ -111,9 +128,12 @@ pub(crate) fn detect_with(an: &Analyzer, text: &str) -> Lang {
     } else if en > es {
         Lang::En
     } else {
-        let d = whatlang::Detector::with_allowlist(vec![whatlang::Lang::Eng, whatlang::Lang::Spa]);
-        match d.detect_lang(text) {
-            Some(whatlang::Lang::Spa) if words > 0 => Lang::Es,
+        static EN_ES: OnceLock<whatlang::Detector> = OnceLock::new();
+        let d = EN_ES.get_or_init(|| {
+            whatlang::Detector::with_allowlist(vec![whatlang::Lang::Eng, whatlang::Lang::Spa])
+        });
+        match d.detect(text) {
+            Some(i) if i.lang() == whatlang::Lang::Spa && i.is_reliable() => Lang::Es,
             _ => Lang::En,
         }
     }

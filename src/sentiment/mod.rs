@@ -23,20 +23,22 @@ mod es;
 pub mod eval;
 mod explain;
 mod lang;
+mod table;
 mod target;
 mod text;
 mod types;
 mod vader;
 
-pub use core::{denormalize, normalize};
+pub use core::{denormalize, normalize, punctuation_emphasis};
 pub use explain::{explain, to_json};
 pub use lang::detect;
 pub use target::{RATING_WEIGHT, rating_compound, sentences};
 pub use types::{
-    Label, Lang, LangChoice, MentionScore, Mode, NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, Score,
-    Term, UnknownMode,
+    Label, Lang, LangChoice, MentionScore, Mode, NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, Polarity,
+    Score, Term, UnknownMode,
 };
 
+use std::cell::RefCell;
 use std::sync::OnceLock;
 
 /// The scorer: every lexicon built once into lookup tables.
@@ -47,6 +49,21 @@ pub struct Analyzer {
     es: es::EsPack,
 }
 
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("mode", &self.mode)
+            .field("english_lexicon", &self.english_lexicon_len())
+            .field("spanish_forms", &self.spanish_forms_len())
+            .finish()
+    }
+}
+
+thread_local! {
+    /// Per-thread valence buffers reused across calls.
+    static VALENCES: RefCell<core::Valences> = RefCell::new(core::Valences::default());
+}
+
 static VIGIA: OnceLock<Analyzer> = OnceLock::new();
 static VADER: OnceLock<Analyzer> = OnceLock::new();
 
@@ -54,9 +71,9 @@ impl Analyzer {
     /// Builds the tables for `mode`.
     pub fn new(mode: Mode) -> Analyzer {
         let (en, domain) = match mode {
-            Mode::Vader => (en::EnTables::build(&[]), None),
+            Mode::Vader => (en::EnTables::build(&[], &[]), None),
             Mode::Vigia => (
-                en::EnTables::build(domain::DOMAIN_WORDS),
+                en::EnTables::build(domain::DOMAIN_WORDS, &domain::head_words()),
                 Some(domain::Domain::new()),
             ),
         };
@@ -103,18 +120,46 @@ impl Analyzer {
     /// Scores `text` with the pack for `lang` (other languages: English pack,
     /// `reliable = false`).
     pub fn score_in(&self, text: &str, lang: Lang) -> Score {
-        match lang {
-            Lang::Es => {
-                let v = es::valences_es(&self.es, &self.en, text);
-                core::finish(v, text, Lang::Es, true)
+        VALENCES.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut v) => self.score_into(text, lang, &mut v),
+            Err(_) => self.score_into(text, lang, &mut core::Valences::default()),
+        })
+    }
+
+    /// The four VADER numbers only: the same values as [`Analyzer::score`]
+    /// without building the explanation (no allocation on the hot path; for
+    /// bulk scoring and evaluation).
+    pub fn polarity(&self, text: &str, lang: LangChoice) -> Polarity {
+        let lang = match lang {
+            LangChoice::Fixed(l) => l,
+            LangChoice::Auto => lang::detect_with(self, text),
+        };
+        VALENCES.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut v) => {
+                v.want_labels = false;
+                self.valences_into(text, lang, &mut v);
+                v.want_labels = true;
+                core::shares(&v).polarity
             }
-            Lang::En => core::finish(self.en_valences(text), text, Lang::En, true),
-            Lang::Other(_) => core::finish(self.en_valences(text), text, lang, false),
+            Err(_) => {
+                let mut v = core::Valences::default();
+                self.valences_into(text, lang, &mut v);
+                core::shares(&v).polarity
+            }
+        })
+    }
+
+    fn valences_into(&self, text: &str, lang: Lang, v: &mut core::Valences) {
+        match lang {
+            Lang::Es => es::valences_es(&self.es, &self.en, text, v),
+            Lang::En | Lang::Other(_) => vader::valences(&self.en, self.domain.as_ref(), text, v),
         }
     }
 
-    fn en_valences(&self, text: &str) -> core::Valences {
-        vader::valences(&self.en, self.domain.as_ref(), text)
+    fn score_into(&self, text: &str, lang: Lang, v: &mut core::Valences) -> Score {
+        v.want_labels = true;
+        self.valences_into(text, lang, v);
+        core::finish(v, lang, !matches!(lang, Lang::Other(_)))
     }
 
     /// Scores a brand mention: the sentences containing `brand_spans` (byte
@@ -130,13 +175,14 @@ impl Analyzer {
         target::score_mention(self, text, brand_spans, rating, lang)
     }
 
-    /// Word evidence for language detection: (English hits, Spanish hits).
-    pub(crate) fn lexicon_evidence(&self, word_lower: &str) -> (bool, bool) {
+    /// Word evidence for language detection: (English lexicon hit, Spanish
+    /// vocabulary hit); `fold` is a scratch buffer.
+    pub(crate) fn lexicon_evidence(&self, word_lower: &str, fold: &mut String) -> (bool, bool) {
         let en = self
             .en
             .words
             .get(word_lower)
-            .is_some_and(|e| e.val.is_some());
-        (en, self.es.knows(word_lower))
+            .is_some_and(|e| e.val().is_some());
+        (en, self.es.knows(word_lower, fold))
     }
 }

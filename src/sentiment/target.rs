@@ -1,11 +1,20 @@
 //! Brand-targeted scoring and the star-rating rule.
 //!
 //! A news article that mentions our brand next to another company's scandal
-//! must not inherit the scandal, so the stored score reads only the sentences
-//! that contain the brand. Short posts and reviews (at most
-//! [`SHORT_TEXT_SENTENCES`] sentences) are about the brand as a whole: when the
-//! brand's own sentences carry no sentiment term there, the whole text is used
-//! ("Ordered from Acme. Never arrived." is a complaint about Acme).
+//! must not inherit the scandal, so the stored score reads only the text about
+//! the brand:
+//! - when the brand is named in a title line (the first line, ended by a line
+//!   break: the pipeline scores "title, newline, body"), the whole item is about
+//!   the brand and the whole text is scored ("Nimbo Air lost my luggage" + the
+//!   letter);
+//! - otherwise the sentences that contain the brand, each with the sentence
+//!   that follows it ([`FOLLOWING_SENTENCES`]) unless that one names another
+//!   entity (a capitalised word after its first word), because complaints go
+//!   on with pronouns ("I flew Nimbo Air. My bag never arrived.") while news
+//!   moves on by naming someone else ("Meanwhile BigCorp faces…");
+//! - short posts and reviews (at most [`SHORT_TEXT_SENTENCES`] sentences) are
+//!   about the brand as a whole: when the brand's sentences carry no sentiment
+//!   term there, the whole text is used.
 //!
 //! Rating rule: a star rating r (normalised to 0..=1) maps linearly to a
 //! compound 2r − 1 (1★ = −1, 3★ = 0, 5★ = +1); the stored compound is
@@ -24,6 +33,9 @@ pub const RATING_WEIGHT: f64 = 0.6;
 /// Texts with at most this many sentences fall back to the whole text when the
 /// brand's sentences are neutral.
 pub const SHORT_TEXT_SENTENCES: usize = 3;
+
+/// Sentences after each brand sentence that still count as being about it.
+pub const FOLLOWING_SENTENCES: usize = 1;
 
 /// Abbreviations whose period does not end a sentence.
 const ABBREVIATIONS: &[&str] = &[
@@ -77,6 +89,18 @@ fn push_trimmed(text: &str, a: usize, b: usize, out: &mut Vec<(usize, usize)>) {
     }
 }
 
+/// Whether a sentence names someone: a capitalised word (two letters or more, not
+/// "I" forms) anywhere but at its start.
+fn names_other_entity(sentence: &str) -> bool {
+    sentence.split_whitespace().skip(1).any(|w| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        let mut chars = w.chars();
+        chars.next().is_some_and(char::is_uppercase)
+            && chars.next().is_some()
+            && !w.starts_with("I'")
+    })
+}
+
 /// Compound of a normalised star rating (0..=1): 2r − 1.
 pub fn rating_compound(rating: f64) -> f64 {
     2.0 * rating.clamp(0.0, 1.0) - 1.0
@@ -95,21 +119,32 @@ pub(crate) fn score_mention(
     };
     let whole = an.score_in(text, lang);
     let sents = sentences(text);
+    let names = |(a, b): &(usize, usize)| spans.iter().any(|(s, e)| s < b && e > a);
+    let in_headline = sents
+        .first()
+        .is_some_and(|first| names(first) && text[first.1..].starts_with('\n'));
     let picked: Vec<&(usize, usize)> = sents
         .iter()
-        .filter(|(a, b)| spans.iter().any(|(s, e)| *s < *b && *e > *a))
+        .enumerate()
+        .filter(|&(i, sent)| {
+            names(sent)
+                || (!names_other_entity(&text[sent.0..sent.1])
+                    && (i.saturating_sub(FOLLOWING_SENTENCES)..i).any(|j| names(&sents[j])))
+        })
+        .map(|(_, s)| s)
         .collect();
-    let mut target = if spans.is_empty() || picked.is_empty() || picked.len() == sents.len() {
-        whole.clone()
-    } else {
-        let joined: Vec<&str> = picked.iter().map(|(a, b)| &text[*a..*b]).collect();
-        let t = an.score_in(&joined.join(" "), lang);
-        if t.terms.is_empty() && sents.len() <= SHORT_TEXT_SENTENCES {
+    let mut target =
+        if spans.is_empty() || in_headline || picked.is_empty() || picked.len() == sents.len() {
             whole.clone()
         } else {
-            t
-        }
-    };
+            let joined: Vec<&str> = picked.iter().map(|(a, b)| &text[*a..*b]).collect();
+            let t = an.score_in(&joined.join(" "), lang);
+            if t.terms.is_empty() && sents.len() <= SHORT_TEXT_SENTENCES {
+                whole.clone()
+            } else {
+                t
+            }
+        };
     if let Some(r) = rating.filter(|r| r.is_finite()) {
         combine_rating(&mut target, r);
     }
@@ -136,6 +171,17 @@ fn combine_rating(s: &mut Score, rating: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn another_entity_is_seen_in_a_sentence() {
+        assert!(names_other_entity("Meanwhile BigCorp faces a scandal."));
+        assert!(!names_other_entity(
+            "My bag never arrived and I'm still waiting."
+        ));
+        assert!(!names_other_entity(
+            "Una estafa, nunca más vuelo con ellos."
+        ));
+    }
 
     #[test]
     fn splits_sentences_but_not_abbreviations_or_decimals() {

@@ -50,6 +50,8 @@ pub(crate) struct RawToken<'a> {
     /// `:`) or [`END_SENTENCE`] (`.` `!` `?` `…`); read by clause-aware rules
     /// outside vader mode.
     pub(crate) end: u8,
+    /// The whitespace chunk is an @mention or a link (read by the Spanish pack).
+    pub(crate) name_like: bool,
 }
 
 /// The chunk ends with no boundary punctuation.
@@ -72,13 +74,23 @@ pub(crate) fn tokenize<'a>(text: &'a str, wide: bool, mut f: impl FnMut(RawToken
             _ if chunk.ends_with('…') => END_SENTENCE,
             _ => END_NONE,
         };
-        let stripped = chunk.trim_matches(strip);
+        let stripped = if wide {
+            chunk.trim_matches(strip)
+        } else {
+            trim_ascii_punct(chunk)
+        };
         let t = if char_count_le2(stripped) {
             chunk
         } else {
             stripped
         };
-        f(RawToken { text: t, end });
+        let name_like =
+            chunk.starts_with('@') || chunk.starts_with("www.") || chunk.contains("://");
+        f(RawToken {
+            text: t,
+            end,
+            name_like,
+        });
     };
     if text.is_ascii() {
         let b = text.as_bytes();
@@ -113,9 +125,42 @@ pub(crate) fn tokenize<'a>(text: &'a str, wide: bool, mut f: impl FnMut(RawToken
     }
 }
 
+/// Byte classes for the ASCII fast path: bit 0 = Python whitespace, bit 1 =
+/// `string.punctuation`.
+pub(crate) static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b == b' ' || (b >= b'\t' && b <= b'\r') || (b >= 0x1c && b <= 0x1f) {
+            t[i] = 1;
+        }
+        if b.is_ascii_punctuation() {
+            t[i] |= 2;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// `str.strip(string.punctuation)` on bytes (ASCII punctuation is one byte).
 #[inline]
-fn is_ascii_space(b: u8) -> bool {
-    b == b' ' || (b'\t'..=b'\r').contains(&b) || (0x1c..=0x1f).contains(&b)
+fn trim_ascii_punct(s: &str) -> &str {
+    let b = s.as_bytes();
+    let (mut a, mut e) = (0, b.len());
+    while a < e && CLASS[b[a] as usize] & 2 != 0 {
+        a += 1;
+    }
+    while e > a && CLASS[b[e - 1] as usize] & 2 != 0 {
+        e -= 1;
+    }
+    // Only ASCII bytes were skipped, so both ends are char boundaries.
+    s.get(a..e).unwrap_or(s)
+}
+
+#[inline]
+pub(crate) fn is_ascii_space(b: u8) -> bool {
+    b <= b' ' && CLASS[b as usize] & 1 != 0
 }
 
 fn char_count_le2(s: &str) -> bool {
@@ -160,6 +205,28 @@ pub(crate) fn py_is_upper(s: &str) -> bool {
     cased
 }
 
+/// Appends the lowercase form of `s` to `buf`; returns Python's `s.isupper()`
+/// and whether `s` contains an apostrophe.
+#[inline]
+pub(crate) fn push_lower_upper(s: &str, buf: &mut String) -> (bool, bool) {
+    if !s.is_ascii() {
+        push_lower(s, buf);
+        return (py_is_upper(s), s.contains('\''));
+    }
+    let at = buf.len();
+    buf.push_str(s);
+    let (mut up, mut low, mut apos) = (false, false, false);
+    for &b in s.as_bytes() {
+        up |= b.is_ascii_uppercase();
+        low |= b.is_ascii_lowercase();
+        apos |= b == b'\'';
+    }
+    if up {
+        buf[at..].make_ascii_lowercase();
+    }
+    (up && !low, apos)
+}
+
 /// Appends the lowercase form of `s` (Python `str.lower()`) to `buf`.
 pub(crate) fn push_lower(s: &str, buf: &mut String) {
     if s.is_ascii() {
@@ -194,47 +261,142 @@ pub(crate) fn fold_accents(s: &str, out: &mut String) {
 #[derive(Default, Clone, Copy)]
 pub(crate) struct FastHasher(u64);
 
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+const K1: u64 = 0x243f_6a88_85a3_08d3;
+const K2: u64 = 0x1319_8a2e_0370_7344;
+const K3: u64 = 0xa409_3822_299f_31d0;
 
-impl FastHasher {
-    #[inline]
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(SEED);
-    }
+#[inline]
+fn fold_mul(a: u64, b: u64) -> u64 {
+    let r = u128::from(a) * u128::from(b);
+    (r as u64) ^ ((r >> 64) as u64)
+}
+
+#[inline]
+fn read8(b: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(a)
+}
+
+#[inline]
+fn read4(b: &[u8]) -> u64 {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&b[..4]);
+    u64::from(u32::from_le_bytes(a))
 }
 
 impl Hasher for FastHasher {
+    /// Short keys (the common case) hash with two overlapping loads and one
+    /// folded multiply; longer ones fold 16 bytes at a time.
     #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(c);
-            self.add(u64::from_le_bytes(a));
+    fn write(&mut self, b: &[u8]) {
+        let n = b.len();
+        let (mut lo, mut hi) = if n >= 8 {
+            (read8(b), read8(&b[n - 8..]))
+        } else if n >= 4 {
+            (read4(b), read4(&b[n - 4..]))
+        } else if n > 0 {
+            (
+                u64::from(b[0]) | (u64::from(b[n / 2]) << 8) | (u64::from(b[n - 1]) << 16),
+                0,
+            )
+        } else {
+            (0, 0)
+        };
+        let mut h = self.0 ^ (n as u64).wrapping_mul(K3);
+        if n > 16 {
+            let mut i = 8;
+            while i + 8 < n - 8 {
+                h = fold_mul(h ^ read8(&b[i..]) ^ K1, read8(&b[i + 8..]) ^ K2);
+                i += 16;
+            }
+            lo ^= h;
+            hi ^= h.rotate_left(17);
         }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut a = [0u8; 8];
-            a[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(a) ^ ((rest.len() as u64) << 59));
-        }
+        self.0 = fold_mul(lo ^ K1 ^ h, hi ^ K2);
     }
     #[inline]
     fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
+        self.0 ^= u64::from(i);
     }
     #[inline]
     fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
+        self.0 = fold_mul(self.0 ^ i as u64 ^ K1, K2);
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.0 = fold_mul(self.0 ^ u64::from(i) ^ K1, K2);
     }
     #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        fold_mul(self.0, K3)
     }
 }
 
 /// A `HashMap` keyed by strings with [`FastHasher`].
 pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// SWAR helpers over 8 ASCII bytes (every byte < 0x80).
+pub(crate) mod swar {
+    use super::{HI, LO};
+
+    /// High bit set in each byte within `lo..=hi`.
+    #[inline]
+    fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
+        let a = (x | HI).wrapping_sub(LO * u64::from(lo));
+        let b = (x | HI).wrapping_sub(LO * u64::from(hi + 1));
+        a & !b & HI
+    }
+
+    /// Bytes `A..=Z`.
+    #[inline]
+    pub(crate) fn upper(x: u64) -> u64 {
+        in_range(x, b'A', b'Z')
+    }
+
+    /// Bytes `a..=z`.
+    #[inline]
+    pub(crate) fn lower(x: u64) -> u64 {
+        in_range(x, b'a', b'z')
+    }
+
+    /// ASCII lowercase of 8 bytes.
+    #[inline]
+    pub(crate) fn to_lower(x: u64) -> u64 {
+        x | (upper(x) >> 2)
+    }
+
+    /// Whether any byte equals `b` (all bytes must be non-zero-extended with
+    /// a value other than `b` beyond the key).
+    #[inline]
+    pub(crate) fn has_byte(x: u64, b: u8) -> bool {
+        let v = x ^ (LO * u64::from(b));
+        (v.wrapping_sub(LO) & !v & HI) != 0
+    }
+
+    /// High bit set in bytes ≤ 0x20 (Python whitespace candidates).
+    #[inline]
+    pub(crate) fn le_space(x: u64) -> u64 {
+        !(x | HI).wrapping_sub(LO * 0x21) & HI
+    }
+
+    /// Little-endian word at `p[i..i + 8]`.
+    #[inline]
+    pub(crate) fn read(p: &[u8], i: usize) -> u64 {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&p[i..i + 8]);
+        u64::from_le_bytes(a)
+    }
+
+    /// Mask keeping the first `n` bytes (n ≤ 8).
+    #[inline]
+    pub(crate) fn keep(n: usize) -> u64 {
+        if n >= 8 { !0 } else { (1u64 << (8 * n)) - 1 }
+    }
+}
 
 /// Phrase table: folded first word → (remaining words, valence), longest first.
 pub(crate) type PhraseMap = FastMap<Box<str>, Vec<(Vec<Box<str>>, f64)>>;

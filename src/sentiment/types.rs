@@ -191,6 +191,33 @@ impl Score {
     }
 }
 
+/// The four VADER numbers without the explanation (allocation-free scoring).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Polarity {
+    /// Normalised sum in [−1, 1], rounded to 4 decimals.
+    pub compound: f64,
+    /// Positive share, rounded to 3 decimals.
+    pub pos: f64,
+    /// Neutral share, rounded to 3 decimals.
+    pub neu: f64,
+    /// Negative share, rounded to 3 decimals.
+    pub neg: f64,
+    /// Label from `compound` at ±0.05.
+    pub label: Label,
+}
+
+impl Default for Polarity {
+    fn default() -> Polarity {
+        Polarity {
+            compound: 0.0,
+            pos: 0.0,
+            neu: 0.0,
+            neg: 0.0,
+            label: Label::Neutral,
+        }
+    }
+}
+
 /// Score of one brand mention.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MentionScore {

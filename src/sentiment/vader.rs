@@ -9,10 +9,11 @@
 //! FIRST token with an equal valence, not the token itself), `vader` mode keeps
 //! it for parity and `vigia` mode uses the intended positional rule.
 
-use super::core::{CAPS_INCR, NEGATION_SCALAR, Valences};
+use super::core::{CAPS_INCR, NEGATION_SCALAR, Valences, count_marks};
 use super::domain::Domain;
 use super::en::{EnTables, Entry, kw};
-use super::text::{push_lower, py_is_upper, tokenize};
+use super::table::INLINE;
+use super::text::{CLASS, is_ascii_space, push_lower_upper, swar, tokenize};
 use std::borrow::Cow;
 use std::cell::RefCell;
 
@@ -45,6 +46,8 @@ pub(crate) struct Tok {
 pub(crate) struct Toks {
     pub(crate) t: Vec<Tok>,
     pub(crate) lower: String,
+    /// Space-padded copy of an ASCII text (scratch for 8-byte reads).
+    padded: Vec<u8>,
 }
 
 impl Toks {
@@ -82,23 +85,123 @@ pub(crate) fn replace_emoji<'a>(
 }
 
 /// Tokenizes and looks up every token once (into a cleared `toks`).
-pub(crate) fn prepare(tables: &EnTables, text: &str, toks: &mut Toks) {
+/// `keep_lower = false` skips storing lowercase forms of ASCII tokens (only
+/// explanation labels and domain phrases read them).
+pub(crate) fn prepare(tables: &EnTables, text: &str, toks: &mut Toks, keep_lower: bool) {
     toks.t.clear();
     toks.lower.clear();
-    tokenize(text, false, |r| {
-        let a = toks.lower.len();
-        push_lower(r.text, &mut toks.lower);
-        let b = toks.lower.len();
-        let lo = &toks.lower[a..b];
-        let e = tables.words.get(lo).copied().unwrap_or_default();
-        let negw = e.neg || (lo.len() > 3 && lo.contains("n't"));
+    if text.is_ascii() {
+        prepare_ascii(tables, text, toks, keep_lower);
+        return;
+    }
+    tokenize(text, false, |r| push_token(tables, r.text, toks));
+}
+
+/// The ASCII fast path of [`tokenize`] + [`push_token`] in one loop (same
+/// semantics: split on Python whitespace, strip `string.punctuation` unless
+/// two characters or fewer would remain), eight bytes at a time where it can:
+/// the text is copied once with space padding so every 8-byte read is in bounds.
+fn prepare_ascii(tables: &EnTables, text: &str, toks: &mut Toks, keep_lower: bool) {
+    let n = text.len();
+    let mut padded = std::mem::take(&mut toks.padded);
+    padded.clear();
+    padded.extend_from_slice(text.as_bytes());
+    padded.extend_from_slice(&[b' '; 24]);
+    let p = &padded[..];
+    let mut i = 0;
+    loop {
+        while is_ascii_space(p[i]) && i < n {
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
+        let st = i;
+        // Find the next whitespace byte, 8 bytes per step.
+        loop {
+            let m = swar::le_space(swar::read(p, i));
+            if m == 0 {
+                i += 8;
+                continue;
+            }
+            let j = i + (m.trailing_zeros() / 8) as usize;
+            if is_ascii_space(p[j]) {
+                i = j;
+                break;
+            }
+            i = j + 1;
+        }
+        let i_end = i.min(n);
+        let (mut a, mut e) = (st, i_end);
+        while a < e && CLASS[p[a] as usize] & 2 != 0 {
+            a += 1;
+        }
+        while e > a && CLASS[p[e - 1] as usize] & 2 != 0 {
+            e -= 1;
+        }
+        if e - a <= 2 {
+            (a, e) = (st, i_end);
+        }
+        let len = e - a;
+        if len > INLINE {
+            push_token(tables, &text[a..e], toks);
+            continue;
+        }
+        let k0 = swar::read(p, a) & swar::keep(len);
+        let k1 = if len > 8 {
+            swar::read(p, a + 8) & swar::keep(len - 8)
+        } else {
+            0
+        };
+        let up = (swar::upper(k0) | swar::upper(k1)) != 0;
+        let low = (swar::lower(k0) | swar::lower(k1)) != 0;
+        let apos = swar::has_byte(k0, b'\'') || swar::has_byte(k1, b'\'');
+        let (l0, l1) = (swar::to_lower(k0), swar::to_lower(k1));
+        let lo_start = toks.lower.len();
+        if keep_lower {
+            toks.lower.push_str(&text[a..e]);
+            if up {
+                toks.lower[lo_start..].make_ascii_lowercase();
+            }
+        }
+        let entry = tables.words.probe(l0, l1, len).copied().unwrap_or_default();
+        let negw = entry.neg || (apos && has_nt(l0, l1, len));
         toks.t.push(Tok {
-            lo: (a as u32, b as u32),
-            e,
-            upper: py_is_upper(r.text),
+            lo: (lo_start as u32, toks.lower.len() as u32),
+            e: entry,
+            upper: up && !low,
             negw,
             span: 0,
         });
+    }
+    toks.padded = padded;
+}
+
+/// Whether the lowercase key (two little-endian words, `len` bytes) contains "n't".
+fn has_nt(l0: u64, l1: u64, len: usize) -> bool {
+    let mut b = [0u8; INLINE];
+    b[..8].copy_from_slice(&l0.to_le_bytes());
+    b[8..].copy_from_slice(&l1.to_le_bytes());
+    b[..len].windows(3).any(|w| w == b"n't")
+}
+
+/// Lowercases, looks up and appends one token (general path).
+fn push_token(tables: &EnTables, token: &str, toks: &mut Toks) {
+    let a = toks.lower.len();
+    let (upper, apos) = push_lower_upper(token, &mut toks.lower);
+    let e = tables
+        .words
+        .get(&toks.lower[a..])
+        .copied()
+        .unwrap_or_default();
+    let b = toks.lower.len();
+    let negw = e.neg || (apos && toks.lower[a..b].contains("n't"));
+    toks.t.push(Tok {
+        lo: (a as u32, b as u32),
+        e,
+        upper,
+        negw,
+        span: 0,
     });
 }
 
@@ -116,21 +219,28 @@ thread_local! {
 /// Modifiers that touched a token, for its explanation label.
 #[derive(Debug, Clone, Copy, Default)]
 struct Mods {
-    neg_by: Option<usize>,
-    boost_by: Option<usize>,
-    idiom: Option<(usize, usize)>,
+    neg_by: Option<u32>,
+    boost_by: Option<u32>,
+    idiom: Option<(u32, u32)>,
 }
 
 /// English per-token valences. `domain` is `None` in vader mode.
-pub(crate) fn valences(tables: &EnTables, domain: Option<&Domain>, text: &str) -> Valences {
+pub(crate) fn valences(tables: &EnTables, domain: Option<&Domain>, text: &str, out: &mut Valences) {
     let text = replace_emoji(text, &tables.emoji);
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
         Ok(mut sc) => {
             let sc = &mut *sc;
-            valences_in(tables, domain, &text, &mut sc.toks, &mut sc.mods)
+            valences_in(tables, domain, &text, &mut sc.toks, &mut sc.mods, out);
         }
-        Err(_) => valences_in(tables, domain, &text, &mut Toks::default(), &mut Vec::new()),
-    })
+        Err(_) => valences_in(
+            tables,
+            domain,
+            &text,
+            &mut Toks::default(),
+            &mut Vec::new(),
+            out,
+        ),
+    });
 }
 
 fn valences_in(
@@ -139,8 +249,9 @@ fn valences_in(
     text: &str,
     toks: &mut Toks,
     mods: &mut Vec<Mods>,
-) -> Valences {
-    prepare(tables, text, toks);
+    out: &mut Valences,
+) {
+    prepare(tables, text, toks, out.want_labels || domain.is_some());
     if let Some(d) = domain {
         d.apply(toks);
     }
@@ -149,14 +260,15 @@ fn valences_in(
     let n = t.len();
     let upper = t.iter().filter(|x| x.upper).count();
     let cap_diff = n > upper && upper > 0;
-    let mut s = Vec::with_capacity(n);
+    let s = &mut out.sentiments;
+    s.clear();
     mods.clear();
     mods.resize(n, Mods::default());
     for i in 0..n {
         let x = &t[i];
-        if x.e.boost.is_some() || (x.e.kw == kw::KIND && i + 1 < n && t[i + 1].e.kw == kw::OF) {
-            s.push(0.0);
-        } else if x.e.val.is_none() {
+        let modifier =
+            x.e.boost() != 0.0 || (x.e.kw == kw::KIND && i + 1 < n && t[i + 1].e.kw == kw::OF);
+        if modifier || x.e.val().is_none() {
             s.push(0.0);
         } else {
             s.push(token_valence(toks, tables, i, cap_diff, &mut mods[i]));
@@ -172,19 +284,21 @@ fn valences_in(
                 }
             }
         } else {
-            but_check_reference(&mut s, bi);
+            but_check_reference(s, bi);
         }
     }
-    let labels = s
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| **v != 0.0)
-        .map(|(k, _)| label(toks, k, &mods[k]))
-        .collect();
-    Valences {
-        sentiments: s,
-        labels,
+    out.labels.clear();
+    if !out.want_labels {
+        out.marks = count_marks(text);
+        return;
     }
+    out.labels.extend(
+        s.iter()
+            .enumerate()
+            .filter(|(_, v)| **v != 0.0)
+            .map(|(k, _)| label(toks, k, &mods[k])),
+    );
+    out.marks = count_marks(text);
 }
 
 /// The reference's contrastive rule, quirk included: for each token in turn it
@@ -202,10 +316,12 @@ fn but_check_reference(s: &mut [f64], bi: usize) {
 }
 
 fn label(toks: &Toks, k: usize, m: &Mods) -> String {
-    let (a, b) = m.idiom.unwrap_or((k, k + toks.t[k].span as usize));
+    let (a, b) = m.idiom.map_or((k, k + toks.t[k].span as usize), |(a, b)| {
+        (a as usize, b as usize)
+    });
     let mut w = String::with_capacity(24);
     if let Some(j) = m.neg_by.or(m.boost_by) {
-        w.push_str(toks.lo(j));
+        w.push_str(toks.lo(j as usize));
         w.push('→');
     }
     for j in a..=b.min(toks.t.len() - 1) {
@@ -219,7 +335,10 @@ fn label(toks: &Toks, k: usize, m: &Mods) -> String {
 
 /// Booster/dampener contribution of a preceding non-lexicon word.
 fn scalar(w: &Tok, valence: f64, cap_diff: bool) -> f64 {
-    let Some(b) = w.e.boost else { return 0.0 };
+    let b = w.e.boost();
+    if b == 0.0 {
+        return 0.0;
+    }
     let mut sc = if valence < 0.0 { -b } else { b };
     if w.upper && cap_diff {
         if valence > 0.0 {
@@ -234,22 +353,22 @@ fn scalar(w: &Tok, valence: f64, cap_diff: bool) -> f64 {
 fn token_valence(toks: &Toks, tables: &EnTables, i: usize, cap_diff: bool, m: &mut Mods) -> f64 {
     let t = &toks.t;
     let n = t.len();
-    let Some(base) = t[i].e.val else { return 0.0 };
+    let Some(base) = t[i].e.val() else { return 0.0 };
     let k = |j: usize| t[j].e.kw;
     let mut v = base;
     // "no" right before another lexicon word negates it instead of counting itself.
-    if k(i) == kw::NO && i + 1 < n && t[i + 1].e.val.is_some() {
+    if k(i) == kw::NO && i + 1 < n && t[i + 1].e.val().is_some() {
         v = 0.0;
     }
     if i > 0 && k(i - 1) == kw::NO {
         v = base * NEGATION_SCALAR;
-        m.neg_by = Some(i - 1);
+        m.neg_by = Some((i - 1) as u32);
     } else if i > 1 && k(i - 2) == kw::NO {
         v = base * NEGATION_SCALAR;
-        m.neg_by = Some(i - 2);
+        m.neg_by = Some((i - 2) as u32);
     } else if i > 2 && k(i - 3) == kw::NO && matches!(k(i - 1), kw::OR | kw::NOR) {
         v = base * NEGATION_SCALAR;
-        m.neg_by = Some(i - 3);
+        m.neg_by = Some((i - 3) as u32);
     }
     if t[i].upper && cap_diff {
         if v > 0.0 {
@@ -259,29 +378,29 @@ fn token_valence(toks: &Toks, tables: &EnTables, i: usize, cap_diff: bool, m: &m
         }
     }
     for start in 0..3 {
-        if i > start && t[i - start - 1].e.val.is_none() {
+        if i > start && t[i - start - 1].e.val().is_none() {
             let w = &t[i - start - 1];
             let mut sc = scalar(w, v, cap_diff);
             if sc != 0.0 {
                 sc *= BOOST_DISTANCE[start];
-                m.boost_by.get_or_insert(i - start - 1);
+                m.boost_by.get_or_insert((i - start - 1) as u32);
             }
             v += sc;
             v = negation_check(t, v, start, i, m);
-            if start == 2 {
+            if start == 2 && idiom_candidates(t, i) {
                 v = special_idioms(t, tables, v, i, m);
             }
         }
     }
     // "least" negates unless it is "at least" / "very least".
-    if i > 1 && t[i - 1].e.val.is_none() && k(i - 1) == kw::LEAST {
+    if i > 1 && t[i - 1].e.val().is_none() && k(i - 1) == kw::LEAST {
         if k(i - 2) != kw::AT && k(i - 2) != kw::VERY {
             v *= NEGATION_SCALAR;
-            m.neg_by = Some(i - 1);
+            m.neg_by = Some((i - 1) as u32);
         }
-    } else if i > 0 && t[i - 1].e.val.is_none() && k(i - 1) == kw::LEAST {
+    } else if i > 0 && t[i - 1].e.val().is_none() && k(i - 1) == kw::LEAST {
         v *= NEGATION_SCALAR;
-        m.neg_by = Some(i - 1);
+        m.neg_by = Some((i - 1) as u32);
     }
     v
 }
@@ -291,7 +410,7 @@ fn negation_check(t: &[Tok], v: f64, start: usize, i: usize, m: &mut Mods) -> f6
     let so_this = |j: usize| matches!(k(j), kw::SO | kw::THIS);
     let mut negate = |j: usize, v: f64| {
         if t[j].negw {
-            m.neg_by = Some(j);
+            m.neg_by = Some(j as u32);
             v * NEGATION_SCALAR
         } else {
             v
@@ -320,6 +439,17 @@ fn negation_check(t: &[Tok], v: f64, start: usize, i: usize, m: &mut Mods) -> f6
     }
 }
 
+/// Whether two words that can form an idiom or a booster bigram ("kind of")
+/// occur around `i`; otherwise [`special_idioms`] cannot match anything.
+fn idiom_candidates(t: &[Tok], i: usize) -> bool {
+    let hi = (i + 3).min(t.len());
+    t[i - 3..hi]
+        .iter()
+        .filter(|x| x.e.kw >= kw::FIRST_IDIOM || x.e.kw == kw::OF || x.e.kw == kw::KIND)
+        .nth(1)
+        .is_some()
+}
+
 fn special_idioms(t: &[Tok], tables: &EnTables, mut v: f64, i: usize, m: &mut Mods) -> f64 {
     let n = t.len();
     let k = |j: usize| t[j].e.kw;
@@ -345,7 +475,7 @@ fn special_idioms(t: &[Tok], tables: &EnTables, mut v: f64, i: usize, m: &mut Mo
     ] {
         if let Some(val) = lookup(a, b) {
             v = val;
-            m.idiom = Some((a, b));
+            m.idiom = Some((a as u32, b as u32));
             m.neg_by = None;
             m.boost_by = None;
             break;
@@ -355,13 +485,13 @@ fn special_idioms(t: &[Tok], tables: &EnTables, mut v: f64, i: usize, m: &mut Mo
         && let Some(val) = lookup(i, i + 1)
     {
         v = val;
-        m.idiom = Some((i, i + 1));
+        m.idiom = Some((i as u32, i as u32 + 1));
     }
     if n - 1 > i + 1
         && let Some(val) = lookup(i, i + 2)
     {
         v = val;
-        m.idiom = Some((i, i + 2));
+        m.idiom = Some((i as u32, i as u32 + 2));
     }
     for (a, b) in [(i - 3, i - 2), (i - 2, i - 1)] {
         if let Some((_, inc)) = tables
@@ -370,7 +500,7 @@ fn special_idioms(t: &[Tok], tables: &EnTables, mut v: f64, i: usize, m: &mut Mo
             .find(|(ids, _)| ids[0] == k(a) && ids[1] == k(b) && ids[0] != 0)
         {
             v += inc;
-            m.boost_by.get_or_insert(a);
+            m.boost_by.get_or_insert(a as u32);
         }
     }
     v

@@ -218,9 +218,9 @@ impl EsPack {
 
     /// Whether a lowercase word is Spanish vocabulary we know (lexicon form or
     /// function word).
-    pub(crate) fn knows(&self, word_lower: &str) -> bool {
-        let mut f = String::with_capacity(word_lower.len());
-        fold_accents(word_lower, &mut f);
+    pub(crate) fn knows(&self, word_lower: &str, f: &mut String) -> bool {
+        f.clear();
+        fold_accents(word_lower, f);
         self.forms.contains_key(f.as_str()) || self.funcs.contains_key(f.as_str())
     }
 }

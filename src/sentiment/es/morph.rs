@@ -27,7 +27,7 @@ pub(crate) enum Kind {
 pub const DENY_DERIVED: &[&str] = &[
     "cara", "caras", "sola", "solas", "pasa", "pasas", "nota", "notas", "cabo", "tanto", "tanta",
     "pena", "penas", "parte", "partes", "baja", "bajas", "mama", "papa", "vale", "cuenta",
-    "cuento", "corte", "cortes", "gana", "ganas", "llama", "llamas", "planta",
+    "cuento", "corte", "cortes", "gana", "ganas", "llama", "llamas", "planta", "time", "times",
 ];
 
 fn push(out: &mut Vec<(String, Kind)>, form: String, k: Kind) {

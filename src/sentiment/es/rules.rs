@@ -4,7 +4,9 @@
 //!
 //! Differences from the English rules, each because Spanish works that way:
 //! - negation applies once per word ("no es nada bueno" is one negation, not
-//!   two) and does not cross a comma, a contrastive or a sentence end;
+//!   two) and does not cross a comma, a contrastive or a sentence end; it is
+//!   asymmetric: "no es bueno" ≈ −0.74 × bueno, but "no es malo" is only faint
+//!   praise (−0.4 × malo);
 //! - "poco"/"apenas" before a word nearly negate it ("poco útil"), while
 //!   "un poco" only dampens ("un poco caro");
 //! - "no solo … sino (también)" is neither a negation nor a contrast;
@@ -12,7 +14,7 @@
 //!   obstante" halve what precedes and add half to what follows; "aunque"/"si
 //!   bien"/"a pesar de" halve their own clause and add half to the rest.
 
-use super::super::core::{CAPS_INCR, NEGATION_SCALAR, Valences};
+use super::super::core::{CAPS_INCR, NEGATION_SCALAR, Valences, count_marks};
 use super::super::en::EnTables;
 use super::super::text::{
     END_NONE, END_SENTENCE, RawToken, fold_accents, push_lower, py_is_upper, tokenize,
@@ -22,6 +24,9 @@ use super::{ES_B_DECR, EsPack, Func};
 
 /// Scalar for a word after "poco"/"apenas" (without "un").
 pub const WEAK_NEGATION_SCALAR: f64 = -0.5;
+/// Negation scalar for a NEGATIVE word: "no es malo" is faint praise, not the
+/// opposite of "malo" (negation is asymmetric; positive words keep VADER's −0.74).
+pub const NEGATED_NEGATIVE_SCALAR: f64 = -0.4;
 /// Valence of a laugh ("jajaja", "jejeje") not in the lexicon.
 pub const LAUGH_VALENCE: f64 = 1.5;
 
@@ -56,7 +61,7 @@ impl Toks {
 }
 
 /// Per-token valences of a Spanish text. `en` scores emoticons like ":)".
-pub(crate) fn valences_es(pack: &EsPack, en: &EnTables, text: &str) -> Valences {
+pub(crate) fn valences_es(pack: &EsPack, en: &EnTables, text: &str, out: &mut Valences) {
     let text = replace_emoji(text, &pack.emoji);
     let text = replace_emoji(&text, &en.emoji);
     let mut raw: Vec<RawToken<'_>> = Vec::with_capacity(text.len() / 5 + 2);
@@ -73,7 +78,12 @@ pub(crate) fn valences_es(pack: &EsPack, en: &EnTables, text: &str) -> Valences 
         let c = toks.folded.len();
         fold_accents(&toks.lower[a..b], &mut toks.folded);
         let d = toks.folded.len();
-        let (val, func) = lookup(pack, en, &toks.folded[c..d]);
+        // @mentions and links name things; they carry no sentiment of their own.
+        let (val, func) = if r.name_like {
+            (None, None)
+        } else {
+            lookup(pack, en, &toks.folded[c..d])
+        };
         toks.t.push(ETok {
             lo: (a as u32, b as u32),
             fo: (c as u32, d as u32),
@@ -113,10 +123,9 @@ pub(crate) fn valences_es(pack: &EsPack, en: &EnTables, text: &str) -> Valences 
             }
         })
         .collect();
-    Valences {
-        sentiments: s,
-        labels,
-    }
+    out.sentiments = s;
+    out.labels = labels;
+    out.marks = count_marks(&text);
 }
 
 fn lookup(pack: &EsPack, en: &EnTables, f: &str) -> (Option<f64>, Option<Func>) {
@@ -127,7 +136,7 @@ fn lookup(pack: &EsPack, en: &EnTables, f: &str) -> (Option<f64>, Option<Func>) 
         return (Some(form.val), None);
     }
     if !f.chars().any(char::is_alphabetic) {
-        return (en.words.get(f).and_then(|e| e.val), None);
+        return (en.words.get(f).and_then(|e| e.val()), None);
     }
     if let Some(v) = collapsed(pack, f) {
         return (Some(v), None);
@@ -284,7 +293,11 @@ fn word_valence(toks: &Toks, i: usize, v0: f64, cap_diff: bool, m: &mut Option<u
     }
     if let Some(j) = negated {
         *m = Some(j);
-        v * NEGATION_SCALAR
+        if v < 0.0 {
+            v * NEGATED_NEGATIVE_SCALAR
+        } else {
+            v * NEGATION_SCALAR
+        }
     } else if let Some(j) = weak {
         *m = Some(j);
         v * WEAK_NEGATION_SCALAR
