@@ -13,6 +13,7 @@ pub mod fetch;
 pub mod matching;
 pub mod normalize;
 pub mod poll;
+pub mod recipe;
 pub mod report;
 pub mod scheduler;
 pub mod sentiment;

@@ -26,6 +26,9 @@
 mod charset;
 mod convert;
 mod guard;
+pub mod html;
+pub mod json;
+pub mod jsonld;
 mod repair;
 mod scan;
 

@@ -44,7 +44,7 @@ const PG_MIGRATION_LOCK: &str = "SELECT pg_advisory_xact_lock(7316912004)";
 
 /// Apply every migration the database has not seen yet.
 pub(super) async fn run(store: &Store) -> Result<(), StoreError> {
-    store.pool.execute(CREATE_VERSIONS).await?;
+    store.writer.execute(CREATE_VERSIONS).await?;
     for m in MIGRATIONS {
         let fail = |source| StoreError::Migration {
             version: m.version,

@@ -6,6 +6,11 @@
 //! for the same reason. Per-backend branches exist only where the databases truly differ
 //! (SQLite pragmas, `BEGIN IMMEDIATE`, PostgreSQL advisory locks).
 //!
+//! SQLite allows one writer at a time, and a connection that finds the write lock taken
+//! sleeps in SQLite's busy handler; with many polls writing at once that sleeping, not the
+//! work, dominates. So on SQLite every write goes through a one-connection writer pool:
+//! writers queue in async code, readers use the main pool and never wait (WAL).
+//!
 //! Dedup is the database's job: `UNIQUE (brand, item_key)` and `ON CONFLICT DO NOTHING`
 //! make re-polling idempotent; tombstones keep deleted mentions deleted.
 
@@ -60,6 +65,8 @@ pub enum StoreError {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    /// Where writes go: a one-connection pool on SQLite, the main pool on PostgreSQL.
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -68,24 +75,39 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         install_default_drivers();
         let (backend, url) = normalize_url(url)?;
-        let options = AnyPoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .acquire_timeout(Duration::from_secs(30));
-        let pool = match backend {
+        let options = |max| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(Duration::from_secs(60))
+        };
+        let store = match backend {
             Backend::Sqlite => {
-                options
-                    .after_connect(|conn, _meta| {
+                let sqlite = |max| {
+                    options(max).after_connect(|conn, _meta| {
                         Box::pin(async move {
                             conn.execute(SQLITE_PRAGMAS).await?;
                             Ok(())
                         })
                     })
-                    .connect(&url)
-                    .await?
+                };
+                // The writer first: it creates the file and switches it to WAL.
+                let writer = sqlite(1).connect(&url).await?;
+                let pool = sqlite(MAX_CONNECTIONS).connect(&url).await?;
+                Store {
+                    pool,
+                    writer,
+                    backend,
+                }
             }
-            Backend::Postgres => options.connect(&url).await?,
+            Backend::Postgres => {
+                let pool = options(MAX_CONNECTIONS).connect(&url).await?;
+                Store {
+                    writer: pool.clone(),
+                    pool,
+                    backend,
+                }
+            }
         };
-        let store = Store { pool, backend };
         migrate::run(&store).await?;
         Ok(store)
     }
@@ -95,23 +117,29 @@ impl Store {
         self.backend
     }
 
-    /// The connection pool, for steps that own their own queries.
+    /// The pool for reads.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The pool for writes (one connection on SQLite).
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
     }
 
     /// Start a transaction that will write after reading: `BEGIN IMMEDIATE` on SQLite takes
     /// the write lock up front, so a concurrent writer cannot make the upgrade fail.
     pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
         })
     }
 
     /// Close the pool, waiting for connections to return.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 }
 

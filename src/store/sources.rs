@@ -274,7 +274,7 @@ impl Store {
                 .bind(raw.as_ref().map(|(body, _)| body.clone()))
                 .bind(raw.as_ref().and_then(|(_, ct)| ct.clone())),
         };
-        query.execute(&self.pool).await?;
+        query.execute(&self.writer).await?;
         Ok(())
     }
 }

@@ -5,6 +5,7 @@ mod cli;
 mod extract;
 mod fetch;
 mod pipeline;
+mod recipes;
 mod sentiment;
 mod support;
 mod support_extract;
