@@ -10,9 +10,9 @@ use std::fmt::Write as _;
 
 use url::Url;
 
-use crate::extract::ExtractError;
 use crate::fetch::{FetchError, Fetched, Validators};
 use crate::poll::Pipeline;
+use crate::recipe::PageError;
 use crate::report::{cut, top_terms};
 use crate::store::{self, StoreError};
 
@@ -25,9 +25,9 @@ pub enum CheckError {
     /// The fetch failed (the message says why and what to do).
     #[error("fetch failed: {0}")]
     Fetch(#[from] FetchError),
-    /// The document could not be read.
+    /// The document could not be read, or a recipe's selectors found nothing.
     #[error("extraction failed: {0}")]
-    Extract(#[from] ExtractError),
+    Extract(#[from] PageError),
     /// The store could not be read.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -39,7 +39,7 @@ pub async fn check(pipeline: &Pipeline, name: &str) -> Result<String, CheckError
         .sources
         .get(name)
         .ok_or_else(|| CheckError::UnknownSource(name.to_string()))?;
-    let raw_url = source.url.clone().unwrap_or_default();
+    let raw_url = source.poll_url().to_string();
     let url = Url::parse(&raw_url).map_err(|e| FetchError::InvalidUrl {
         url: raw_url.clone(),
         reason: e.to_string(),
@@ -59,7 +59,7 @@ pub async fn check(pipeline: &Pipeline, name: &str) -> Result<String, CheckError
         page.content_type.as_deref().unwrap_or("(no content type)"),
         page.body.len()
     );
-    let (items, warnings) = pipeline.items_of(name, &page.body, page.content_type.as_deref())?;
+    let (items, warnings) = pipeline.items_of(name, &page).await?;
     let _ = writeln!(
         out,
         "extracted {} items, {} warnings",

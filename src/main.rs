@@ -172,8 +172,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Check { source } => {
             let config = load(&cli.config)?;
             let store = open_store(&config).await?;
-            let fetcher = vigia::fetch::Fetcher::new(worker::fetch_settings(&config.fetch))?;
-            let pipeline = vigia::poll::Pipeline::new(&config, store, fetcher);
+            let pipeline = worker::build(&config, store)?;
             print!("{}", vigia::check::check(&pipeline, &source).await?);
             Ok(())
         }

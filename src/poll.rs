@@ -12,10 +12,10 @@ use std::sync::Arc;
 use url::Url;
 
 use crate::config::{BrandConfig, Config, SourceConfig};
-use crate::extract::{self, Extracted};
-use crate::fetch::{FetchError, Fetched, Fetcher};
-use crate::matching::{self, Matcher};
+use crate::fetch::{FetchError, Fetched, Fetcher, Page, Validators};
+use crate::matching::{self, BrandMatch, Matcher};
 use crate::normalize::{self, Item};
+use crate::recipe::{PageError, Rule};
 use crate::scheduler;
 use crate::sentiment::{Analyzer, LangChoice};
 use crate::store::{
@@ -88,7 +88,7 @@ pub struct Processed {
 #[derive(Debug, thiserror::Error)]
 enum ProcessError {
     #[error(transparent)]
-    Extract(#[from] extract::ExtractError),
+    Page(#[from] PageError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -136,28 +136,28 @@ impl Pipeline {
                 PollOutcome::NotModified,
                 scheduler::delay_after_success(interval, None),
             ),
-            Ok(Fetched::Page(page)) => {
-                match self
-                    .process(source, &page.body, page.content_type.as_deref())
-                    .await
-                {
-                    Ok(result) => {
-                        let outcome = PollOutcome::Fetched {
-                            validators: page.validators.clone(),
-                            items_seen: result.items as i64,
-                            new_mentions: result.new as i64,
-                        };
-                        let delay = scheduler::delay_after_success(interval, page.max_age);
-                        (PollResult::Fetched(result), outcome, delay)
-                    }
-                    Err(ProcessError::Store(e)) => return Err(e),
-                    Err(ProcessError::Extract(e)) => {
-                        let kept = page.body.len().min(MAX_KEPT_BODY);
-                        let raw = (page.body[..kept].to_vec(), page.content_type.clone());
-                        failed(SourceState::Failing, e.to_string(), None, Some(raw))
-                    }
+            Ok(Fetched::Page(page)) => match self.process(source, &page).await {
+                Ok(result) => {
+                    let outcome = PollOutcome::Fetched {
+                        validators: page.validators.clone(),
+                        items_seen: result.items as i64,
+                        new_mentions: result.new as i64,
+                    };
+                    let delay = scheduler::delay_after_success(interval, page.max_age);
+                    (PollResult::Fetched(result), outcome, delay)
                 }
-            }
+                Err(ProcessError::Store(e)) => return Err(e),
+                Err(ProcessError::Page(e)) => {
+                    let state = if e.is_drift() {
+                        SourceState::Drifted
+                    } else {
+                        SourceState::Failing
+                    };
+                    let kept = page.body.len().min(MAX_KEPT_BODY);
+                    let raw = (page.body[..kept].to_vec(), page.content_type.clone());
+                    failed(state, e.to_string(), None, Some(raw))
+                }
+            },
             Err(FetchError::HostPaused { until }) => {
                 // Another source on this host was told to wait: wait too, without counting
                 // an error against this source.
@@ -193,14 +193,10 @@ impl Pipeline {
         })
     }
 
-    /// Extract, normalize, match, score and store one fetched document.
-    async fn process(
-        &self,
-        source: &SourceRow,
-        body: &[u8],
-        content_type: Option<&str>,
-    ) -> Result<Processed, ProcessError> {
-        let (items, warnings) = self.items_of(&source.name, body, content_type)?;
+    /// Extract (following pagination), normalize, match, score and store one fetched
+    /// document.
+    async fn process(&self, source: &SourceRow, page: &Page) -> Result<Processed, ProcessError> {
+        let (items, warnings) = self.items_of(&source.name, page).await?;
         let fetched_at = store::now();
         let mentions: Vec<NewMention> = items
             .iter()
@@ -215,20 +211,45 @@ impl Pipeline {
         })
     }
 
-    /// Extract and normalize the items of one fetched document (no I/O).
-    pub fn items_of(
+    /// The normalized items of a fetched page, and of the pages after it when the source's
+    /// rule paginates (up to its `max_pages`; a later page that fails only adds a warning).
+    pub async fn items_of(
         &self,
         source: &str,
-        body: &[u8],
-        content_type: Option<&str>,
-    ) -> Result<(Vec<Item>, Vec<String>), extract::ExtractError> {
-        let Extracted {
-            items, warnings, ..
-        } = extract::feed(body, content_type)?;
+        first: &Page,
+    ) -> Result<(Vec<Item>, Vec<String>), PageError> {
+        let rule = match self.sources.get(source) {
+            Some(s) => s.rule().clone(),
+            None => Rule::Feed,
+        };
+        let mut parsed =
+            rule.extract(&first.body, first.content_type.as_deref(), &first.final_url)?;
+        let mut raw = std::mem::take(&mut parsed.extracted.items);
+        let mut warnings = std::mem::take(&mut parsed.extracted.warnings);
+        let mut next = parsed.next_page;
+        for _ in 1..rule.max_pages() {
+            let Some(url) = next.take() else { break };
+            let page = match self.fetcher.get(&url, &Validators::default()).await {
+                Ok(Fetched::Page(page)) => page,
+                Ok(Fetched::NotModified) => break,
+                Err(e) => {
+                    warnings.push(format!("next page {url}: {e}"));
+                    break;
+                }
+            };
+            match rule.extract(&page.body, page.content_type.as_deref(), &page.final_url) {
+                Ok(mut more) => {
+                    raw.append(&mut more.extracted.items);
+                    warnings.append(&mut more.extracted.warnings);
+                    next = more.next_page;
+                }
+                Err(e) => warnings.push(format!("next page {url}: {e}")),
+            }
+        }
         for w in &warnings {
             tracing::warn!(source, warning = %w, "extraction warning");
         }
-        Ok((normalize::items(items), warnings))
+        Ok((normalize::items(raw), warnings))
     }
 
     /// Store mentions in one transaction; returns how many were new.
@@ -249,9 +270,19 @@ impl Pipeline {
         // Title and body are searched and scored together; `mention_snippet` relies on
         // this exact layout (title, newline, body).
         let text = format!("{}\n{}", item.title, item.text);
-        let source_lang = self.sources.get(source).and_then(|s| s.lang);
-        self.matcher
-            .find(&text)
+        let config = self.sources.get(source);
+        let source_lang = config.and_then(|s| s.scoring_lang());
+        let mut found = self.matcher.find(&text);
+        let own = config
+            .and_then(|s| s.brand.as_ref())
+            .and_then(|b| self.brands.iter().position(|brand| &brand.name == b));
+        if let Some(brand) = own.filter(|b| !found.iter().any(|m| m.brand == *b)) {
+            found.push(BrandMatch {
+                brand,
+                spans: Vec::new(),
+            });
+        }
+        found
             .into_iter()
             .map(|m| {
                 let brand = &self.brands[m.brand];

@@ -47,7 +47,29 @@ pub fn fetch_settings(cfg: &FetchConfig) -> FetchSettings {
 /// Sync the config's sources into the store and build the shared pipeline.
 pub async fn pipeline(config: &Config, store: Store) -> Result<Arc<Pipeline>, WorkerError> {
     store.sync_sources(&config.sources).await?;
-    let fetcher = Fetcher::new(fetch_settings(&config.fetch))?;
+    build(config, store)
+}
+
+/// Build the pipeline without touching the store (`vigia check`).
+pub fn build(config: &Config, store: Store) -> Result<Arc<Pipeline>, WorkerError> {
+    let settings = fetch_settings(&config.fetch);
+    let fetcher = Fetcher::new(settings.clone())?;
+    for source in config
+        .sources
+        .iter()
+        .filter(|_| config.fetch.recipe_politeness)
+    {
+        let p = source.politeness();
+        if (p.min_spacing.is_some() || p.per_host_concurrency.is_some())
+            && let Ok(url) = url::Url::parse(source.poll_url())
+        {
+            let concurrency = p
+                .per_host_concurrency
+                .unwrap_or(settings.per_host_concurrency);
+            let spacing = p.min_spacing.unwrap_or(settings.min_host_spacing);
+            fetcher.set_host_policy(&url, concurrency, spacing);
+        }
+    }
     Ok(Pipeline::new(config, store, fetcher))
 }
 

@@ -8,9 +8,11 @@
 //! which rule was broken.
 
 mod duration;
+mod source;
 mod starter;
 
 pub use duration::{format_duration, parse_duration};
+pub use source::{DEFAULT_INTERVAL, DEFAULT_STALE_AFTER, MIN_INTERVAL, SourceConfig};
 pub use starter::STARTER_CONFIG;
 
 use std::collections::HashSet;
@@ -23,12 +25,6 @@ use crate::sentiment::{Lang, Mode};
 
 /// Default database when the config names none: an SQLite file beside the config.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://vigia.db";
-/// Default polling interval of a source.
-pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
-/// No source may be polled more often than this.
-pub const MIN_INTERVAL: Duration = Duration::from_secs(5);
-/// A source with no new items for this long is shown as stale.
-pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(7 * 86_400);
 /// How many sources are fetched at the same time.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
@@ -101,6 +97,10 @@ pub struct FetchConfig {
     /// Honour robots.txt (default true).
     #[serde(default = "default_true")]
     pub respect_robots: bool,
+    /// Apply recipes' per-site spacing and concurrency (default true; false only when
+    /// polling local copies of recipe pages, as tests do).
+    #[serde(default = "default_true")]
+    pub recipe_politeness: bool,
 }
 
 impl Default for FetchConfig {
@@ -115,6 +115,7 @@ impl Default for FetchConfig {
             per_host_concurrency: None,
             min_host_spacing: None,
             respect_robots: true,
+            recipe_politeness: true,
         }
     }
 }
@@ -143,59 +144,6 @@ pub struct BrandConfig {
     /// Force the language of this brand's mentions: `auto` (default), `en` or `es`.
     #[serde(default, deserialize_with = "de_lang")]
     pub lang: Option<Lang>,
-}
-
-/// `[[source]]`
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SourceConfig {
-    /// Unique name, used in the CLI and the store.
-    pub name: String,
-    /// What the URL serves.
-    #[serde(default)]
-    pub kind: SourceKind,
-    /// The URL polled.
-    pub url: Option<String>,
-    /// Time between polls, e.g. "15m" (minimum 5s).
-    #[serde(default, with = "duration::option")]
-    pub interval: Option<Duration>,
-    /// Force the language of this source's mentions: `auto` (default), `en` or `es`.
-    #[serde(default, deserialize_with = "de_lang")]
-    pub lang: Option<Lang>,
-    /// Call the source "stale" when polls succeed but nothing new appears for this long
-    /// (default 7d).
-    #[serde(default, with = "duration::option")]
-    pub stale_after: Option<Duration>,
-}
-
-impl SourceConfig {
-    /// The polling interval, with the default applied.
-    pub fn interval(&self) -> Duration {
-        self.interval.unwrap_or(DEFAULT_INTERVAL)
-    }
-
-    /// The stale threshold, with the default applied.
-    pub fn stale_after(&self) -> Duration {
-        self.stale_after.unwrap_or(DEFAULT_STALE_AFTER)
-    }
-}
-
-/// What a source's URL serves.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SourceKind {
-    /// RSS 0.9x/1.0/2.0, Atom or JSON Feed (alert feeds included).
-    #[default]
-    Feed,
-}
-
-impl SourceKind {
-    /// The name used in config and in the store.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceKind::Feed => "feed",
-        }
-    }
 }
 
 /// Why a config file was refused.
@@ -237,13 +185,13 @@ impl Config {
 
     /// Parse and validate TOML text; `path` is only used in error messages.
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let config = parse(text, path)?;
+        let mut config = parse(text, path)?;
         config.validate(path)?;
         Ok(config)
     }
 
     /// The meaning checks that serde cannot express (C02).
-    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+    fn validate(&mut self, path: &Path) -> Result<(), ConfigError> {
         let invalid = |key: String, message: String| ConfigError::Invalid {
             path: path.to_owned(),
             key,
@@ -292,24 +240,21 @@ impl Config {
                     format!("source \"{}\" is defined twice", source.name),
                 ));
             }
-            let Some(url) = source.url.as_deref() else {
+        }
+        for (i, source) in self.sources.iter().enumerate() {
+            if let Some(b) = &source.brand
+                && !self.brands.iter().any(|brand| &brand.name == b)
+            {
                 return Err(invalid(
-                    format!("{key}.url"),
-                    format!("source \"{}\" has no URL", source.name),
-                ));
-            };
-            crate::fetch::check_url(url)
-                .map_err(|e| invalid(format!("{key}.url"), e.to_string()))?;
-            if source.interval() < MIN_INTERVAL {
-                return Err(invalid(
-                    format!("{key}.interval"),
-                    format!(
-                        "{} is under the minimum of {}",
-                        format_duration(source.interval()),
-                        format_duration(MIN_INTERVAL)
-                    ),
+                    format!("source[{i}].brand"),
+                    format!("no [[brand]] is named \"{b}\""),
                 ));
             }
+        }
+        for (i, source) in self.sources.iter_mut().enumerate() {
+            source
+                .resolve()
+                .map_err(|(key, message)| invalid(format!("source[{i}].{key}"), message))?;
         }
         Ok(())
     }

@@ -165,7 +165,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         sqlx::query(DEACTIVATE_ALL).execute(&mut *tx).await?;
         for s in sources {
-            let url = s.url.clone().unwrap_or_default();
+            let url = s.poll_url().to_string();
             let interval = s.interval().as_secs() as i64;
             let existing = sqlx::query(SELECT)
                 .bind(&s.name)
@@ -175,7 +175,7 @@ impl Store {
                 None => {
                     sqlx::query(INSERT)
                         .bind(&s.name)
-                        .bind(s.kind.as_str())
+                        .bind(s.kind_name())
                         .bind(&url)
                         .bind(interval)
                         .bind(now)
@@ -185,10 +185,10 @@ impl Store {
                 Some(row) => {
                     let old_url: String = row.try_get("url")?;
                     let old_kind: String = row.try_get("kind")?;
-                    if old_url != url || old_kind != s.kind.as_str() {
+                    if old_url != url || old_kind != s.kind_name() {
                         sqlx::query(UPDATE_URL)
                             .bind(&s.name)
-                            .bind(s.kind.as_str())
+                            .bind(s.kind_name())
                             .bind(&url)
                             .bind(interval)
                             .bind(now)

@@ -7,6 +7,7 @@ mod fetch;
 mod pipeline;
 mod recipes;
 mod sentiment;
+mod sources;
 mod support;
 mod support_extract;
 mod support_fetch;

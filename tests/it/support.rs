@@ -70,7 +70,8 @@ impl Canned {
     }
 }
 
-/// A fixture server: `/{name}` answers with the canned response registered under `name`.
+/// A fixture server: `/{name}` answers with the canned response registered under `name`
+/// (a path, optionally with `?query` to answer one query string differently).
 #[derive(Clone, Default)]
 pub struct FixtureServer {
     routes: Arc<Mutex<HashMap<String, Canned>>>,
@@ -84,7 +85,7 @@ impl FixtureServer {
     pub async fn start() -> FixtureServer {
         let mut server = FixtureServer::default();
         let app = Router::new()
-            .route("/{name}", get(answer))
+            .route("/{*name}", get(answer))
             .with_state(server.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         server.port = listener.local_addr().unwrap().port();
@@ -113,10 +114,15 @@ impl FixtureServer {
 async fn answer(
     State(server): State<FixtureServer>,
     Path(name): Path<String>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> Response<Body> {
     *server.hits.lock().unwrap().entry(name.clone()).or_default() += 1;
-    let canned = server.routes.lock().unwrap().get(&name).cloned();
+    let canned = {
+        let routes = server.routes.lock().unwrap();
+        let with_query = uri.query().and_then(|q| routes.get(&format!("{name}?{q}")));
+        with_query.or_else(|| routes.get(&name)).cloned()
+    };
     let Some(c) = canned else {
         return Response::builder().status(404).body(Body::empty()).unwrap();
     };
