@@ -5,6 +5,7 @@
 //! → `store`. `poll` runs those steps for one source; `worker` builds the pipeline from a
 //! config; `report` renders stored data; `demo` runs it all offline.
 
+pub mod alerts;
 pub mod check;
 pub mod config;
 pub mod demo;

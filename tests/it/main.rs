@@ -1,6 +1,7 @@
 //! vigia's integration tests: one binary, one module per area. Everything talks to real
 //! servers on 127.0.0.1 (fixture HTTP server, PostgreSQL when `VIGIA_TEST_POSTGRES` is set).
 
+mod alerts_detect;
 mod cli;
 mod extract;
 mod fetch;
