@@ -254,15 +254,13 @@ impl Pipeline {
 
     /// Store mentions in one transaction; returns how many were new.
     async fn save(&self, mentions: &[NewMention]) -> Result<usize, StoreError> {
-        let mut new = 0;
-        let mut tx = self.store.begin_write().await?;
-        for m in mentions {
-            if store::insert_mention(&mut tx, m).await?.is_some() {
-                new += 1;
-            }
+        if mentions.is_empty() {
+            return Ok(0);
         }
+        let mut tx = self.store.begin_write().await?;
+        let new = store::insert_mentions(&mut tx, mentions).await?;
         tx.commit().await?;
-        Ok(new)
+        Ok(new.len())
     }
 
     /// The brand mentions in one item, matched and scored.

@@ -4,6 +4,8 @@
 //! causes (triage history now, outbox rows later) must commit together. A mention the team
 //! deleted leaves a tombstone, and the insert checks it, so it never comes back.
 
+use std::collections::HashSet;
+
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
@@ -104,54 +106,118 @@ pub struct MentionFilter {
     pub limit: Option<i64>,
 }
 
-/// Insert one mention unless it exists or was deleted; returns the new id.
-pub async fn insert_mention(
+/// Rows per multi-row INSERT (22 parameters each stays far under SQLite's limit).
+const INSERT_CHUNK: usize = 200;
+
+/// Insert mentions unless they exist or were deleted, with their first triage event;
+/// returns the ids of the new ones with their index in `batch`.
+///
+/// One statement per chunk instead of one per mention: on SQLite every statement is a
+/// round trip to the connection's thread, and that, not the insert, was the cost.
+pub async fn insert_mentions(
     tx: &mut Transaction<'static, Any>,
-    m: &NewMention,
-) -> Result<Option<i64>, StoreError> {
-    const INSERT: &str = "INSERT INTO mentions (brand, item_key, source, url, title, snippet, \
-         body, author, published_at, fetched_at, lang, lang_reliable, compound, pos, neu, neg, \
-         label, whole_compound, terms, rating, rating_value, rating_best, status) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-         $19, $20, $21, $22, 'new' \
-         WHERE NOT EXISTS (SELECT 1 FROM tombstones t WHERE t.brand = $1 AND t.item_key = $2) \
-         ON CONFLICT (brand, item_key) DO NOTHING RETURNING id";
-    const EVENT: &str = "INSERT INTO mention_events (mention_id, at, actor, action, to_status) \
-         VALUES ($1, $2, 'vigia', 'status', 'new')";
+    batch: &[NewMention],
+) -> Result<Vec<(usize, i64)>, StoreError> {
+    const COLUMNS: &str = "brand, item_key, source, url, title, snippet, body, author, \
+         published_at, fetched_at, lang, lang_reliable, compound, pos, neu, neg, label, \
+         whole_compound, terms, rating, rating_value, rating_best, status";
     let conn: &mut AnyConnection = tx;
-    let id: Option<i64> = sqlx::query_scalar(INSERT)
-        .bind(&m.brand)
-        .bind(&m.item_key)
-        .bind(&m.source)
-        .bind(m.url.clone())
-        .bind(&m.title)
-        .bind(&m.snippet)
-        .bind(&m.body)
-        .bind(m.author.clone())
-        .bind(m.published_at)
-        .bind(m.fetched_at)
-        .bind(&m.lang)
-        .bind(i64::from(m.lang_reliable))
-        .bind(m.compound)
-        .bind(m.pos)
-        .bind(m.neu)
-        .bind(m.neg)
-        .bind(&m.label)
-        .bind(m.whole_compound)
-        .bind(&m.terms)
-        .bind(m.rating)
-        .bind(m.rating_value)
-        .bind(m.rating_best)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if let Some(id) = id {
-        sqlx::query(EVENT)
-            .bind(id)
-            .bind(m.fetched_at)
-            .execute(&mut *conn)
-            .await?;
+    let mut created = Vec::new();
+    for (chunk_no, chunk) in batch.chunks(INSERT_CHUNK).enumerate() {
+        let deleted = tombstoned(conn, chunk).await?;
+        let live: Vec<(usize, &NewMention)> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (chunk_no * INSERT_CHUNK + i, m))
+            .filter(|(_, m)| !deleted.contains(&(m.brand.clone(), m.item_key.clone())))
+            .collect();
+        if live.is_empty() {
+            continue;
+        }
+        let rows: Vec<String> = (0..live.len())
+            .map(|r| {
+                let p: Vec<String> = (1..=22).map(|c| format!("${}", r * 22 + c)).collect();
+                format!("({}, 'new')", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO mentions ({COLUMNS}) VALUES {} \
+             ON CONFLICT (brand, item_key) DO NOTHING RETURNING id, brand, item_key",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (_, m) in &live {
+            q = q
+                .bind(&m.brand)
+                .bind(&m.item_key)
+                .bind(&m.source)
+                .bind(m.url.clone())
+                .bind(&m.title)
+                .bind(&m.snippet)
+                .bind(&m.body)
+                .bind(m.author.clone())
+                .bind(m.published_at)
+                .bind(m.fetched_at)
+                .bind(&m.lang)
+                .bind(i64::from(m.lang_reliable))
+                .bind(m.compound)
+                .bind(m.pos)
+                .bind(m.neu)
+                .bind(m.neg)
+                .bind(&m.label)
+                .bind(m.whole_compound)
+                .bind(&m.terms)
+                .bind(m.rating)
+                .bind(m.rating_value)
+                .bind(m.rating_best);
+        }
+        let returned = q.fetch_all(&mut *conn).await?;
+        let mut new = Vec::with_capacity(returned.len());
+        for row in &returned {
+            let (id, brand, key): (i64, String, String) =
+                (row.try_get("id")?, row.try_get("brand")?, row.try_get("item_key")?);
+            if let Some((index, m)) = live.iter().find(|(_, m)| m.brand == brand && m.item_key == key) {
+                new.push((*index, id, m.fetched_at));
+            }
+        }
+        if !new.is_empty() {
+            let values: Vec<String> = (0..new.len())
+                .map(|r| format!("(${}, ${}, 'vigia', 'status', 'new')", 2 * r + 1, 2 * r + 2))
+                .collect();
+            let sql = format!(
+                "INSERT INTO mention_events (mention_id, at, actor, action, to_status) VALUES {}",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (_, id, at) in &new {
+                q = q.bind(*id).bind(*at);
+            }
+            q.execute(&mut *conn).await?;
+        }
+        created.extend(new.into_iter().map(|(index, id, _)| (index, id)));
     }
-    Ok(id)
+    created.sort_unstable();
+    Ok(created)
+}
+
+/// Which of `chunk`'s (brand, item_key) pairs the team deleted.
+async fn tombstoned(
+    conn: &mut AnyConnection,
+    chunk: &[NewMention],
+) -> Result<HashSet<(String, String)>, StoreError> {
+    let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT brand, item_key FROM tombstones WHERE item_key IN ({})",
+        params.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for m in chunk {
+        q = q.bind(&m.item_key);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("brand")?, r.try_get("item_key")?)))
+        .collect()
 }
 
 impl Store {

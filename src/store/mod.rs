@@ -18,7 +18,7 @@ mod mentions;
 mod migrate;
 mod sources;
 
-pub use mentions::{MentionFilter, MentionRow, NewMention, insert_mention};
+pub use mentions::{MentionFilter, MentionRow, NewMention, insert_mentions};
 pub use sources::{PollOutcome, PollRecord, SourceRow, SourceState};
 
 use std::time::Duration;
