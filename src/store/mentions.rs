@@ -122,9 +122,10 @@ pub async fn insert_mentions(
          published_at, fetched_at, lang, lang_reliable, compound, pos, neu, neg, label, \
          whole_compound, terms, rating, rating_value, rating_best, status";
     let conn: &mut AnyConnection = tx;
+    let arg = Placeholders::for_connection(conn);
     let mut created = Vec::new();
     for (chunk_no, chunk) in batch.chunks(INSERT_CHUNK).enumerate() {
-        let deleted = tombstoned(conn, chunk).await?;
+        let deleted = tombstoned(conn, arg, chunk).await?;
         let live: Vec<(usize, &NewMention)> = chunk
             .iter()
             .enumerate()
@@ -136,7 +137,7 @@ pub async fn insert_mentions(
         }
         let rows: Vec<String> = (0..live.len())
             .map(|r| {
-                let p: Vec<String> = (1..=22).map(|c| format!("${}", r * 22 + c)).collect();
+                let p: Vec<String> = (1..=22).map(|c| arg.nth(r * 22 + c)).collect();
                 format!("({}, 'new')", p.join(", "))
             })
             .collect();
@@ -182,7 +183,7 @@ pub async fn insert_mentions(
         }
         if !new.is_empty() {
             let values: Vec<String> = (0..new.len())
-                .map(|r| format!("(${}, ${}, 'vigia', 'status', 'new')", 2 * r + 1, 2 * r + 2))
+                .map(|r| format!("({}, {}, 'vigia', 'status', 'new')", arg.nth(2 * r + 1), arg.nth(2 * r + 2)))
                 .collect();
             let sql = format!(
                 "INSERT INTO mention_events (mention_id, at, actor, action, to_status) VALUES {}",
@@ -200,12 +201,38 @@ pub async fn insert_mentions(
     Ok(created)
 }
 
+/// Placeholder style for generated multi-row statements. SQLite gets anonymous `?`:
+/// sqlx resolves a named `$N` through SQLite's linear parameter-name lookup, which turns
+/// quadratic on statements with a thousand parameters. PostgreSQL only knows `$N`.
+#[derive(Clone, Copy)]
+struct Placeholders {
+    numbered: bool,
+}
+
+impl Placeholders {
+    fn for_connection(conn: &AnyConnection) -> Placeholders {
+        Placeholders {
+            numbered: conn.backend_name() != "SQLite",
+        }
+    }
+
+    /// The placeholder of the `n`-th (1-based) argument; arguments must be bound in order.
+    fn nth(self, n: usize) -> String {
+        if self.numbered {
+            format!("${n}")
+        } else {
+            "?".to_string()
+        }
+    }
+}
+
 /// Which of `chunk`'s (brand, item_key) pairs the team deleted.
 async fn tombstoned(
     conn: &mut AnyConnection,
+    arg: Placeholders,
     chunk: &[NewMention],
 ) -> Result<HashSet<(String, String)>, StoreError> {
-    let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+    let params: Vec<String> = (1..=chunk.len()).map(|i| arg.nth(i)).collect();
     let sql = format!(
         "SELECT brand, item_key FROM tombstones WHERE item_key IN ({})",
         params.join(", ")
