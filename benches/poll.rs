@@ -149,22 +149,30 @@ fn feed(i: usize, items: usize, headers: &HeaderMap) -> Response {
     let mut body = String::with_capacity(items * 500);
     body.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>Bench feed</title><link>https://bench.example/</link><description>bench</description>\n");
     for j in 0..items {
-        let (brand, text) = match j % 4 {
+        // Realistic prose in both languages: the share of function words drives language
+        // detection, and made-up word salad would send every text to the slow path.
+        let (title, text) = match j % 4 {
             0 => (
-                "Cumbre Bank",
-                "charged me twice and support never answered, a total scam",
+                "Cumbre Bank customers say they were charged twice",
+                "Readers told us that Cumbre Bank charged them twice for the same transfer, and that the support team has not answered their calls for a week. It is a total scam, one of them said.",
             ),
             1 => (
-                "Banco Cumbre",
-                "me cobró una comisión abusiva, pésima atención",
+                "El Banco Cumbre cobra comisiones abusivas, según sus clientes",
+                "Los clientes dicen que el Banco Cumbre les cobró una comisión abusiva y que la atención al cliente no responde desde hace días. Es una vergüenza, dijo una de ellas.",
             ),
-            2 => ("Nimbo Air", "friendly crew and an excellent on-time record"),
-            _ => ("Nimbo Air", "announced a new route starting in April"),
+            2 => (
+                "Nimbo Air praised for its punctual flights",
+                "Passengers said that the crew of Nimbo Air was friendly and that the flight arrived on time, which is an excellent record for an airline of its size.",
+            ),
+            _ => (
+                "Nimbo Air abrirá una nueva ruta en abril",
+                "La aerolínea Nimbo Air anunció que abrirá una ruta nueva hacia la costa en abril, con tres vuelos a la semana desde la capital.",
+            ),
         };
         body.push_str(&format!(
-            "<item><title>{brand} story {i}-{j}</title><link>https://news{}.example/{i}/{j}?utm_source=rss</link>\
+            "<item><title>{title} ({i}-{j})</title><link>https://news{}.example/{i}/{j}?utm_source=rss</link>\
              <guid>bench-{i}-{j}</guid><pubDate>Sat, 21 Nov 2026 08:15:00 GMT</pubDate>\
-             <description>&lt;p&gt;Readers say {brand} {text}. Item {j} of feed {i}.&lt;/p&gt;</description></item>\n",
+             <description>&lt;p&gt;{text}&lt;/p&gt;</description></item>\n",
             i % 50
         ));
     }
