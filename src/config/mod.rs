@@ -10,10 +10,12 @@
 mod duration;
 mod source;
 mod starter;
+mod toml_located;
 
 pub use duration::{format_duration, parse_duration};
 pub use source::{DEFAULT_INTERVAL, DEFAULT_STALE_AFTER, MIN_INTERVAL, SourceConfig};
 pub use starter::STARTER_CONFIG;
+pub use toml_located::{TomlError, from_toml};
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -260,40 +262,14 @@ impl Config {
     }
 }
 
-/// Deserialize with the path of the failing key kept, and the line from the TOML span.
+/// Deserialize, naming the file, the key and the line on error (C01).
 fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    let located = |span: Option<std::ops::Range<usize>>| {
-        let offset = span.map(|s| s.start).unwrap_or(0).min(text.len());
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        (line, column)
-    };
-    let deserializer = toml::Deserializer::parse(text).map_err(|e| {
-        let (line, column) = located(e.span());
-        ConfigError::Parse {
-            path: path.to_owned(),
-            line,
-            column,
-            key: "(syntax)".into(),
-            message: e.message().trim().to_string(),
-        }
-    })?;
-    serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let key = e.path().to_string();
-        let inner = e.into_inner();
-        let (line, column) = located(inner.span());
-        ConfigError::Parse {
-            path: path.to_owned(),
-            line,
-            column,
-            key: if key == "." {
-                "(top level)".into()
-            } else {
-                key
-            },
-            message: inner.message().trim().to_string(),
-        }
+    toml_located::from_toml(text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        line: e.line,
+        column: e.column,
+        key: e.key,
+        message: e.message,
     })
 }
 

@@ -68,38 +68,12 @@ pub fn parse(text: &str, origin: &str) -> Result<Recipe, RecipeError> {
 
 /// The serde pass, with the failing key and its line.
 fn deserialize(text: &str, origin: &str) -> Result<RecipeFile, RecipeError> {
-    let located = |span: Option<std::ops::Range<usize>>| {
-        let offset = span.map_or(0, |s| s.start).min(text.len());
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        (line, column)
-    };
-    let deserializer = toml::Deserializer::parse(text).map_err(|e| {
-        let (line, column) = located(e.span());
-        RecipeError::Parse {
-            origin: origin.to_owned(),
-            line,
-            column,
-            key: "(syntax)".into(),
-            message: e.message().trim().to_owned(),
-        }
-    })?;
-    serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let key = e.path().to_string();
-        let inner = e.into_inner();
-        let (line, column) = located(inner.span());
-        RecipeError::Parse {
-            origin: origin.to_owned(),
-            line,
-            column,
-            key: if key == "." {
-                "(top level)".into()
-            } else {
-                key
-            },
-            message: inner.message().trim().to_owned(),
-        }
+    crate::config::from_toml(text).map_err(|e| RecipeError::Parse {
+        origin: origin.to_owned(),
+        line: e.line,
+        column: e.column,
+        key: e.key,
+        message: e.message,
     })
 }
 

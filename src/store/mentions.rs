@@ -175,15 +175,27 @@ pub async fn insert_mentions(
         let returned = q.fetch_all(&mut *conn).await?;
         let mut new = Vec::with_capacity(returned.len());
         for row in &returned {
-            let (id, brand, key): (i64, String, String) =
-                (row.try_get("id")?, row.try_get("brand")?, row.try_get("item_key")?);
-            if let Some((index, m)) = live.iter().find(|(_, m)| m.brand == brand && m.item_key == key) {
+            let (id, brand, key): (i64, String, String) = (
+                row.try_get("id")?,
+                row.try_get("brand")?,
+                row.try_get("item_key")?,
+            );
+            if let Some((index, m)) = live
+                .iter()
+                .find(|(_, m)| m.brand == brand && m.item_key == key)
+            {
                 new.push((*index, id, m.fetched_at));
             }
         }
         if !new.is_empty() {
             let values: Vec<String> = (0..new.len())
-                .map(|r| format!("({}, {}, 'vigia', 'status', 'new')", arg.nth(2 * r + 1), arg.nth(2 * r + 2)))
+                .map(|r| {
+                    format!(
+                        "({}, {}, 'vigia', 'status', 'new')",
+                        arg.nth(2 * r + 1),
+                        arg.nth(2 * r + 2)
+                    )
+                })
                 .collect();
             let sql = format!(
                 "INSERT INTO mention_events (mention_id, at, actor, action, to_status) VALUES {}",
