@@ -85,7 +85,11 @@ impl Store {
                 let sqlite = |max| {
                     options(max).after_connect(|conn, _meta| {
                         Box::pin(async move {
-                            conn.execute(SQLITE_PRAGMAS).await?;
+                            let busy = SQLITE_BUSY_TIMEOUT.as_millis();
+                            conn.execute(
+                                format!("{SQLITE_PRAGMAS} PRAGMA busy_timeout = {busy};").as_str(),
+                            )
+                            .await?;
                             Ok(())
                         })
                     })
@@ -144,8 +148,8 @@ impl Store {
 }
 
 /// WAL lets readers work while the worker writes; NORMAL sync is safe in WAL mode.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON;";
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
 /// Accept `sqlite://file`, `sqlite:file`, `postgres://…` and `postgresql://…`; SQLite files
 /// are created on first use.
