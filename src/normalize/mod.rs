@@ -68,6 +68,12 @@ pub fn items(raw: Vec<RawItem>) -> Vec<Item> {
             let guid = clean_guid(item.guid.as_deref());
             let shared = guid.is_some_and(|g| guid_counts.get(g).is_some_and(|n| *n > 1));
             let key = item_key(url.as_deref(), guid, shared, &title, &text);
+            // A review without a page of its own (`page#review-3`) keys by its GUID, but
+            // people still need somewhere to click: show the GUID when it is a web address.
+            let url = url.or_else(|| {
+                guid.filter(|g| g.starts_with("https://") || g.starts_with("http://"))
+                    .map(str::to_owned)
+            });
             let author = item
                 .author
                 .as_deref()
@@ -144,6 +150,39 @@ fn digest(prefix: &str, parts: &[&str]) -> String {
         key.push_str(&format!("{byte:02x}"));
     }
     key
+}
+
+#[cfg(test)]
+mod review_link_tests {
+    use super::*;
+
+    #[test]
+    fn a_review_without_its_own_link_shows_its_guid_url_but_keys_by_guid() {
+        let raw = |guid: &str| RawItem {
+            guid: Some(guid.into()),
+            link: None,
+            title: "Great coffee".into(),
+            content: "Loved it".into(),
+            author: None,
+            published_at: None,
+            rating: None,
+        };
+        let items = items(vec![
+            raw("https://www.yelp.com/biz/lumbre#review-1"),
+            raw("https://www.yelp.com/biz/lumbre#review-2"),
+            raw("review-3"),
+        ]);
+        assert_eq!(
+            items[0].url.as_deref(),
+            Some("https://www.yelp.com/biz/lumbre#review-1")
+        );
+        assert_ne!(
+            items[0].key, items[1].key,
+            "each review stays its own mention"
+        );
+        assert!(items[0].key.starts_with("g:"));
+        assert_eq!(items[2].url, None);
+    }
 }
 
 #[cfg(test)]
