@@ -5,5 +5,6 @@
 //! volume far above its own seasonal baseline; [`spreading`] finds one negative story
 //! picked up by several sites.
 
+pub mod notice;
 pub mod spike;
 pub mod spreading;
