@@ -32,6 +32,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0002_failed_body.sql"),
         postgres: include_str!("../../migrations/postgres/0002_failed_body.sql"),
     },
+    Migration {
+        version: 3,
+        name: "alerts",
+        sqlite: include_str!("../../migrations/sqlite/0003_alerts.sql"),
+        postgres: include_str!("../../migrations/postgres/0003_alerts.sql"),
+    },
 ];
 
 const CREATE_VERSIONS: &str = "CREATE TABLE IF NOT EXISTS vigia_migrations (\

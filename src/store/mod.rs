@@ -16,9 +16,13 @@
 
 mod mentions;
 mod migrate;
+mod outbox;
 mod sources;
 
 pub use mentions::{MentionFilter, MentionRow, NewMention, insert_mentions};
+pub use outbox::{
+    AlertRow, NewAlert, NewOutbox, OutboxRow, bump_budget, insert_alerts, queue_notification,
+};
 pub use sources::{PollOutcome, PollRecord, SourceRow, SourceState};
 
 use std::time::Duration;

@@ -5,6 +5,7 @@ mod alerts_detect;
 mod cli;
 mod extract;
 mod fetch;
+mod outbox;
 mod pipeline;
 mod recipes;
 mod sentiment;
