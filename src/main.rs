@@ -81,6 +81,18 @@ enum Command {
         /// The source's name in the config.
         source: String,
     },
+    /// List queued, sent and dead alert messages; put a dead letter back in the queue.
+    Outbox {
+        /// Only messages in this state.
+        #[arg(long, value_parser = ["pending", "sent", "dead"])]
+        status: Option<String>,
+        /// At most this many (newest first).
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// Put dead letter ID back in the queue for another delivery attempt.
+        #[arg(long, value_name = "ID")]
+        retry: Option<i64>,
+    },
     /// Score text: with TEXT, explain the score; without, score each stdin line.
     Score {
         /// Language of the text.
@@ -174,6 +186,25 @@ async fn dispatch(cli: Cli) -> Result<()> {
             let store = open_store(&config).await?;
             let pipeline = worker::build(&config, store)?;
             print!("{}", vigia::check::check(&pipeline, &source).await?);
+            Ok(())
+        }
+        Command::Outbox {
+            status,
+            limit,
+            retry,
+        } => {
+            let store = open_store(&load(&cli.config)?).await?;
+            if let Some(id) = retry {
+                if !store.retry_dead(id, vigia::store::now()).await? {
+                    bail!(
+                        "outbox row {id} is not a dead letter (see `vigia outbox --status dead`)"
+                    );
+                }
+                println!("outbox row {id} queued again");
+                return Ok(());
+            }
+            let rows = store.list_outbox(status.as_deref(), limit).await?;
+            print!("{}", report::outbox(&rows, vigia::store::now()));
             Ok(())
         }
         Command::Score {

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::store::{MentionRow, SourceRow};
+use crate::store::{MentionRow, OutboxRow, SourceRow};
 
 /// Output formats of `vigia mentions`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -143,6 +143,41 @@ pub fn sources(rows: &[SourceRow], now: i64, stale_after: impl Fn(&str) -> i64) 
             },
             s.items_last_seen.to_string(),
             s.error_count.to_string(),
+        ]);
+    }
+    t.render()
+}
+
+/// The `vigia outbox` table.
+pub fn outbox(rows: &[OutboxRow], now: i64) -> String {
+    let mut t = Table::new(&[
+        "id",
+        "status",
+        "channel",
+        "to",
+        "queued",
+        "attempts",
+        "next / sent",
+        "subject",
+        "last error",
+    ]);
+    for r in rows {
+        let when = match (r.status.as_str(), r.sent_at) {
+            ("sent", Some(at)) => ago(now - at),
+            ("dead", _) => "-".into(),
+            _ if r.next_attempt_at <= now => "due now".into(),
+            _ => format!("in {}", human_secs(r.next_attempt_at - now)),
+        };
+        t.row(vec![
+            r.id.to_string(),
+            r.status.clone(),
+            r.message.channel.clone(),
+            r.message.recipient.clone(),
+            ago(now - r.created_at),
+            r.attempts.to_string(),
+            when,
+            r.message.subject.clone(),
+            r.last_error.clone().unwrap_or_default(),
         ]);
     }
     t.render()

@@ -7,11 +7,15 @@
 //! no URL, an interval under the minimum) are two passes so that each error says exactly
 //! which rule was broken.
 
+mod delivery;
 mod duration;
 mod source;
 mod starter;
 mod toml_located;
 
+pub use delivery::{
+    DEFAULT_SMTP_PASSWORD_ENV, SmtpConfig, SmtpTls, WebConfig, WebhookConfig, WebhookFormatConfig,
+};
 pub use duration::{format_duration, parse_duration};
 pub use source::{DEFAULT_INTERVAL, DEFAULT_STALE_AFTER, MIN_INTERVAL, SourceConfig};
 pub use starter::STARTER_CONFIG;
@@ -49,6 +53,14 @@ pub struct Config {
     /// The places to watch.
     #[serde(default, rename = "source")]
     pub sources: Vec<SourceConfig>,
+    /// The mail server alerts go through.
+    pub smtp: Option<SmtpConfig>,
+    /// Chat and automation endpoints alerts can also go to.
+    #[serde(default, rename = "webhook")]
+    pub webhooks: Vec<WebhookConfig>,
+    /// The dashboard's address.
+    #[serde(default)]
+    pub web: WebConfig,
 }
 
 /// `[database]`
@@ -242,6 +254,21 @@ impl Config {
                     format!("source \"{}\" is defined twice", source.name),
                 ));
             }
+        }
+        let mut names = HashSet::new();
+        for (i, hook) in self.webhooks.iter().enumerate() {
+            if !names.insert(hook.name.as_str()) {
+                return Err(invalid(
+                    format!("webhook[{i}].name"),
+                    format!("webhook \"{}\" is defined twice", hook.name),
+                ));
+            }
+            crate::fetch::check_url(&hook.url)
+                .map_err(|e| invalid(format!("webhook[{i}].url"), e.to_string()))?;
+        }
+        if let Some(base) = &self.web.base_url {
+            crate::fetch::check_url(base)
+                .map_err(|e| invalid("web.base_url".into(), e.to_string()))?;
         }
         for (i, source) in self.sources.iter().enumerate() {
             if let Some(b) = &source.brand
