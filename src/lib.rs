@@ -13,6 +13,7 @@ pub mod extract;
 pub mod fetch;
 pub mod matching;
 pub mod normalize;
+pub mod notify;
 pub mod poll;
 pub mod recipe;
 pub mod report;

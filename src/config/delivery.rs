@@ -9,6 +9,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::duration;
+use crate::notify::smtp::TlsMode;
+use crate::notify::webhook::WebhookFormat;
 
 /// Environment variable read for the SMTP password unless `password_env` names another.
 pub const DEFAULT_SMTP_PASSWORD_ENV: &str = "VIGIA_SMTP_PASSWORD";
@@ -23,7 +25,7 @@ pub struct SmtpConfig {
     pub port: Option<u16>,
     /// `none`, `starttls` (default) or `tls`.
     #[serde(default)]
-    pub tls: SmtpTls,
+    pub tls: TlsMode,
     /// Login name, when the server wants one.
     pub username: Option<String>,
     /// Environment variable holding the password (default `VIGIA_SMTP_PASSWORD`).
@@ -35,26 +37,13 @@ pub struct SmtpConfig {
     pub timeout: Option<Duration>,
 }
 
-/// How the SMTP connection is secured.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SmtpTls {
-    /// Plain text (a relay on localhost).
-    None,
-    /// Upgrade with STARTTLS (required).
-    #[default]
-    Starttls,
-    /// TLS from the first byte (SMTPS).
-    Tls,
-}
-
 impl SmtpConfig {
     /// The port, with the default for the TLS mode.
     pub fn port(&self) -> u16 {
         self.port.unwrap_or(match self.tls {
-            SmtpTls::None => 25,
-            SmtpTls::Starttls => 587,
-            SmtpTls::Tls => 465,
+            TlsMode::None => 25,
+            TlsMode::Starttls => 587,
+            TlsMode::Tls => 465,
         })
     }
 
@@ -79,20 +68,9 @@ pub struct WebhookConfig {
     /// `json` (the full notice, default) or `slack` (Slack, Mattermost, Teams incoming
     /// webhooks).
     #[serde(default)]
-    pub format: WebhookFormatConfig,
+    pub format: WebhookFormat,
     /// Environment variable with the HMAC signing secret (`X-Vigia-Signature`).
     pub secret_env: Option<String>,
-}
-
-/// The body a webhook receives.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WebhookFormatConfig {
-    /// The notice as JSON.
-    #[default]
-    Json,
-    /// `{"text": …}` for chat incoming webhooks.
-    Slack,
 }
 
 impl WebhookConfig {

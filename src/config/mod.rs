@@ -13,9 +13,7 @@ mod source;
 mod starter;
 mod toml_located;
 
-pub use delivery::{
-    DEFAULT_SMTP_PASSWORD_ENV, SmtpConfig, SmtpTls, WebConfig, WebhookConfig, WebhookFormatConfig,
-};
+pub use delivery::{DEFAULT_SMTP_PASSWORD_ENV, SmtpConfig, WebConfig, WebhookConfig};
 pub use duration::{format_duration, parse_duration};
 pub use source::{DEFAULT_INTERVAL, DEFAULT_STALE_AFTER, MIN_INTERVAL, SourceConfig};
 pub use starter::STARTER_CONFIG;

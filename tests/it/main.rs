@@ -2,9 +2,11 @@
 //! servers on 127.0.0.1 (fixture HTTP server, PostgreSQL when `VIGIA_TEST_POSTGRES` is set).
 
 mod alerts_detect;
+mod alerts_rules;
 mod cli;
 mod extract;
 mod fetch;
+mod notify;
 mod outbox;
 mod pipeline;
 mod recipes;
@@ -13,3 +15,4 @@ mod sources;
 mod support;
 mod support_extract;
 mod support_fetch;
+mod support_smtp;
