@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::alerts::rules::{RecipientConfig, RuleConfig};
 use crate::sentiment::{Lang, Mode};
 
 /// Default database when the config names none: an SQLite file beside the config.
@@ -51,6 +52,12 @@ pub struct Config {
     /// The places to watch.
     #[serde(default, rename = "source")]
     pub sources: Vec<SourceConfig>,
+    /// Alert rules.
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<RuleConfig>,
+    /// Per-recipient language and daily budgets (addresses without an entry get defaults).
+    #[serde(default, rename = "recipient")]
+    pub recipients: Vec<RecipientConfig>,
     /// The mail server alerts go through.
     pub smtp: Option<SmtpConfig>,
     /// Chat and automation endpoints alerts can also go to.
@@ -264,6 +271,25 @@ impl Config {
             crate::fetch::check_url(&hook.url)
                 .map_err(|e| invalid(format!("webhook[{i}].url"), e.to_string()))?;
         }
+        let brand_names: Vec<String> = self.brands.iter().map(|b| b.name.clone()).collect();
+        crate::alerts::rules::validate_all(&self.rules, &self.recipients, &brand_names)
+            .map_err(|(key, message)| invalid(key, message))?;
+        for (i, rule) in self.rules.iter().enumerate() {
+            for (j, hook) in rule.webhooks.iter().enumerate() {
+                if !self.webhooks.iter().any(|w| &w.name == hook) {
+                    return Err(invalid(
+                        format!("rule[{i}].webhooks[{j}]"),
+                        format!("no [[webhook]] is named \"{hook}\""),
+                    ));
+                }
+            }
+            if !rule.recipients.is_empty() && self.smtp.is_none() {
+                return Err(invalid(
+                    format!("rule[{i}].recipients"),
+                    "emails need an [smtp] table (or send this rule to webhooks only)".into(),
+                ));
+            }
+        }
         if let Some(base) = &self.web.base_url {
             crate::fetch::check_url(base)
                 .map_err(|e| invalid("web.base_url".into(), e.to_string()))?;
@@ -413,6 +439,37 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("defined twice"), "{err}");
+    }
+
+    #[test]
+    fn rules_recipients_and_delivery_load_and_are_checked() {
+        let base = "[[brand]]\nname = \"Acme\"\n[smtp]\nhost = \"127.0.0.1\"\ntls = \"none\"\nfrom = \"vigia@x.test\"\n[[webhook]]\nname = \"ops\"\nurl = \"https://hooks.example/x\"\nformat = \"slack\"\n";
+        let ok = format!(
+            "{base}[[rule]]\nname = \"neg\"\nkind = \"instant\"\nthreshold = -0.6\nrecipients = [\"ana@x.test\"]\nwebhooks = [\"ops\"]\n[[recipient]]\naddress = \"ana@x.test\"\nlang = \"es\"\nbudget = {{ instant = 5 }}\n"
+        );
+        let c = load(&ok).unwrap();
+        assert_eq!(
+            (c.rules.len(), c.recipients.len(), c.smtp.unwrap().port()),
+            (1, 1, 25)
+        );
+        let err = load(&ok.replace("webhooks = [\"ops\"]", "webhooks = [\"pager\"]"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("rule[0].webhooks[0]"), "{err}");
+        let err = load(&ok.replace(
+            "kind = \"instant\"",
+            "kind = \"instant\"\nbrand = \"Globex\"",
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("rule[0].brand"), "{err}");
+        let err = load(&ok.replace("kind = \"instant\"", "kind = \"sometimes\""))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("rule[0].kind") && err.contains("vigia.toml:"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -215,3 +215,82 @@ fn demo_runs_offline_and_shows_mentions_with_sentiment() {
     assert_eq!(listed.lines().count(), 15, "{listed}");
     let _ = support::fixtures();
 }
+
+/// The backtest CLI contract: JSONL in, one JSON object per notification out, nothing sent;
+/// it runs without a config (one balanced spike rule) and names a bad line.
+#[test]
+fn backtest_cli_replays_jsonl_and_prints_alerts() {
+    use chrono::{Duration, TimeZone, Utc};
+    let dir = tempfile::tempdir().unwrap();
+    let start = Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap();
+    let mut lines = String::new();
+    let mut push = |at: chrono::DateTime<Utc>, compound: f64, n: usize| {
+        lines.push_str(&format!(
+            "{{\"brand\":\"Cumbre Bank\",\"published_at\":\"{}\",\"compound\":{compound},\"url\":\"https://n.example/{n}\",\"title\":\"t{n}\",\"source\":\"news\",\"extra\":true}}\n",
+            at.to_rfc3339()
+        ));
+    };
+    let mut n = 0;
+    // Four quiet weeks: a negative every 8 hours, a positive every 3.
+    for h in 0..(28 * 24) {
+        let at = start + Duration::hours(h);
+        if h % 8 == 0 {
+            push(at + Duration::minutes(17), -0.6, n);
+            n += 1;
+        }
+        if h % 3 == 0 {
+            push(at + Duration::minutes(41), 0.7, n);
+            n += 1;
+        }
+    }
+    // A crisis: 25 strongly negative mentions in 50 minutes.
+    let crisis = start + Duration::days(28) + Duration::hours(10);
+    for i in 0..25 {
+        push(crisis + Duration::minutes(2 * i), -0.8, n);
+        n += 1;
+    }
+    std::fs::write(dir.path().join("replay.jsonl"), &lines).unwrap();
+    let out = ok(&vigia(&["backtest", "--input", "replay.jsonl"], dir.path()));
+    let alerts: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!alerts.is_empty(), "the crisis must fire");
+    for a in &alerts {
+        for key in ["rule", "kind", "brand", "fired_at", "count", "baseline"] {
+            assert!(a.get(key).is_some(), "missing {key} in {a}");
+        }
+    }
+    let spike = alerts
+        .iter()
+        .find(|a| a["kind"] == "spike")
+        .expect("a spike alert");
+    assert_eq!(spike["brand"], "Cumbre Bank");
+    let fired = chrono::DateTime::parse_from_rfc3339(spike["fired_at"].as_str().unwrap()).unwrap();
+    assert!(
+        fired >= crisis && fired <= crisis + Duration::minutes(50),
+        "fires while rising: {fired}"
+    );
+    assert!(spike["count"].as_f64().unwrap() > spike["baseline"].as_f64().unwrap());
+    assert!(
+        alerts.iter().all(|a| chrono::DateTime::parse_from_rfc3339(
+            a["fired_at"].as_str().unwrap()
+        )
+        .unwrap()
+            >= crisis),
+        "the quiet weeks never fire: {alerts:?}"
+    );
+
+    std::fs::write(
+        dir.path().join("bad.jsonl"),
+        "{\"brand\":\"A\",\"published_at\":\"2026-10-01T00:00:00Z\",\"compound\":0.1}\nnot json\n",
+    )
+    .unwrap();
+    let bad = vigia(&["backtest", "--input", "bad.jsonl"], dir.path());
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("line 2"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
