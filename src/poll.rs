@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use url::Url;
 
+use crate::alerts::live::Live;
 use crate::config::{BrandConfig, Config, SourceConfig};
 use crate::fetch::{FetchError, Fetched, Fetcher, Page, Validators};
 use crate::matching::{self, BrandMatch, Matcher};
@@ -39,6 +40,8 @@ pub struct Pipeline {
     pub matcher: Matcher,
     /// The sentiment engine.
     pub analyzer: &'static Analyzer,
+    /// Live alert rules (none when the config has no `[[rule]]`).
+    pub alerts: Option<Arc<Live>>,
 }
 
 /// What one poll did, for logs and the CLI.
@@ -95,7 +98,12 @@ enum ProcessError {
 
 impl Pipeline {
     /// Build the pipeline from a loaded config and an open store.
-    pub fn new(config: &Config, store: Store, fetcher: Fetcher) -> Arc<Pipeline> {
+    pub fn new(
+        config: &Config,
+        store: Store,
+        fetcher: Fetcher,
+        alerts: Option<Arc<Live>>,
+    ) -> Arc<Pipeline> {
         Arc::new(Pipeline {
             store,
             fetcher,
@@ -107,6 +115,7 @@ impl Pipeline {
                 .map(|s| (s.name.clone(), s.clone()))
                 .collect(),
             analyzer: Analyzer::global(config.scoring.mode),
+            alerts,
         })
     }
 
@@ -252,14 +261,26 @@ impl Pipeline {
         Ok((normalize::items(raw), warnings))
     }
 
-    /// Store mentions in one transaction; returns how many were new.
+    /// Store mentions in one transaction, with the alerts the new ones fire (a mention and
+    /// the alerts it causes commit together); returns how many mentions were new.
     async fn save(&self, mentions: &[NewMention]) -> Result<usize, StoreError> {
         if mentions.is_empty() {
             return Ok(0);
         }
         let mut tx = self.store.begin_write().await?;
         let new = store::insert_mentions(&mut tx, mentions).await?;
+        let fired = match &self.alerts {
+            Some(live) => {
+                let created: Vec<(i64, &NewMention)> =
+                    new.iter().map(|(i, id)| (*id, &mentions[*i])).collect();
+                live.fire(&mut tx, &created).await?
+            }
+            None => Vec::new(),
+        };
         tx.commit().await?;
+        if let Some(live) = &self.alerts {
+            live.fired_committed(fired, chrono::Utc::now());
+        }
         Ok(new.len())
     }
 

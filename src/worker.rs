@@ -9,8 +9,10 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+use crate::alerts::live::{Live, LiveError};
 use crate::config::{Config, FetchConfig};
 use crate::fetch::{self, FetchError, FetchSettings, Fetcher};
+use crate::notify::sender::{Delivered, Sender};
 use crate::poll::{Pipeline, PollReport, PollResult};
 use crate::scheduler;
 use crate::store::{Store, StoreError};
@@ -24,6 +26,12 @@ pub enum WorkerError {
     /// The HTTP client could not be built from the `[fetch]` settings.
     #[error("cannot set up fetching: {0}")]
     Fetch(#[from] FetchError),
+    /// The alert rules or delivery could not be set up.
+    #[error("alerts: {0}")]
+    Alerts(#[from] LiveError),
+    /// The SMTP or webhook settings are unusable.
+    #[error("delivery: {0}")]
+    Notify(#[from] crate::notify::NotifyError),
 }
 
 /// Fetch settings from the `[fetch]` table, library defaults for what it leaves out.
@@ -44,10 +52,15 @@ pub fn fetch_settings(cfg: &FetchConfig) -> FetchSettings {
     }
 }
 
-/// Sync the config's sources into the store and build the shared pipeline.
+/// Sync the config's sources into the store and build the shared pipeline, with live
+/// alerting warmed from the store when the config has rules.
 pub async fn pipeline(config: &Config, store: Store) -> Result<Arc<Pipeline>, WorkerError> {
     store.sync_sources(&config.sources).await?;
-    build(config, store)
+    let p = build(config, store)?;
+    if let Some(live) = &p.alerts {
+        live.warm(&p.store, chrono::Utc::now()).await?;
+    }
+    Ok(p)
 }
 
 /// Build the pipeline without touching the store (`vigia check`).
@@ -70,14 +83,47 @@ pub fn build(config: &Config, store: Store) -> Result<Arc<Pipeline>, WorkerError
             fetcher.set_host_policy(&url, concurrency, spacing);
         }
     }
-    Ok(Pipeline::new(config, store, fetcher))
+    let alerts = Live::new(config)?.map(Arc::new);
+    Ok(Pipeline::new(config, store, fetcher, alerts))
 }
 
-/// Poll every source once (`vigia run --once`).
+/// Poll every source once (`vigia run --once`), then notify and deliver what is due.
 pub async fn run_once(config: &Config, store: Store) -> Result<Vec<PollReport>, WorkerError> {
     let p = pipeline(config, store).await?;
-    Ok(scheduler::run_once(p, config.fetch.concurrency).await?)
+    let reports = scheduler::run_once(p.clone(), config.fetch.concurrency).await?;
+    if p.alerts.is_some() {
+        let sender = Sender::new(config)?;
+        alert_round(&p, &sender).await?;
+    }
+    Ok(reports)
 }
+
+/// One round of the alert loop: source-failure rules, due groups into the outbox, then
+/// delivery of due outbox rows.
+pub async fn alert_round(p: &Pipeline, sender: &Sender) -> Result<Delivered, WorkerError> {
+    let now = chrono::Utc::now();
+    if let Some(live) = &p.alerts {
+        live.source_states(&p.store, now).await?;
+        live.notify_due(&p.store, now).await?;
+    }
+    Ok(sender.deliver_due(&p.store, now.timestamp()).await?)
+}
+
+/// The alert loop beside the scheduler: a round every [`ALERT_TICK`] until shutdown.
+async fn alert_loop(p: Arc<Pipeline>, sender: Sender, mut shutdown: watch::Receiver<bool>) {
+    while !*shutdown.borrow() {
+        if let Err(e) = alert_round(&p, &sender).await {
+            tracing::error!(error = %e, "alert round failed; retrying");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(ALERT_TICK) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+/// How often due notifications and outbox rows are looked at.
+pub const ALERT_TICK: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Poll due sources until `shutdown` turns true (`vigia run`).
 pub async fn run(
@@ -86,7 +132,11 @@ pub async fn run(
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), WorkerError> {
     let p = pipeline(config, store).await?;
-    Ok(scheduler::run(p, config.fetch.concurrency, shutdown).await?)
+    let sender = Sender::new(config)?;
+    let alerts = tokio::spawn(alert_loop(p.clone(), sender, shutdown.clone()));
+    scheduler::run(p, config.fetch.concurrency, shutdown).await?;
+    let _ = alerts.await;
+    Ok(())
 }
 
 /// One line per source: what a pass did.

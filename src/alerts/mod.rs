@@ -9,6 +9,7 @@
 
 pub mod backtest;
 pub mod grouping;
+pub mod live;
 pub mod notice;
 pub mod rules;
 pub mod spike;

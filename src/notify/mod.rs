@@ -16,6 +16,7 @@
 
 pub mod email;
 mod fmt;
+pub mod sender;
 pub mod smtp;
 mod view;
 pub mod webhook;

@@ -296,6 +296,29 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// The mentions with these ids (for notifications), most negative first.
+    pub async fn mentions_by_ids(&self, ids: &[i64]) -> Result<Vec<MentionRow>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, brand, source, url, title, snippet, published_at, fetched_at, lang, \
+                 compound, COALESCE(label_override, label) AS label, status, terms, rating \
+                 FROM mentions WHERE id IN ({})",
+                params.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for row in q.fetch_all(&self.pool).await? {
+                out.push(mention_row(&row)?);
+            }
+        }
+        out.sort_by(|a, b| a.compound.total_cmp(&b.compound).then(a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
     /// How many mentions are stored.
     pub async fn count_mentions(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM mentions")

@@ -155,28 +155,38 @@ pub async fn queue_notification(
     Ok(new)
 }
 
-/// Count one notification against a recipient's daily budget for a kind; `sent` says
-/// whether it went out or was held for the digest. Returns (sent, held) for that day.
-pub async fn bump_budget(
+/// Count one notification against a recipient's daily budget for a kind: it is sent while
+/// fewer than `limit` went out that day (no limit: always), otherwise held for the digest
+/// (A08). Returns whether to send, and how many were held that day so far.
+pub async fn admit_budget(
     tx: &mut Transaction<'static, Any>,
     recipient: &str,
     kind: &str,
     day: &str,
-    sent: bool,
-) -> Result<(i64, i64), StoreError> {
+    limit: Option<i64>,
+) -> Result<(bool, i64), StoreError> {
+    const SENT: &str =
+        "SELECT sent FROM alert_budget WHERE recipient = $1 AND kind = $2 AND day = $3";
     const UPSERT: &str = "INSERT INTO alert_budget (recipient, kind, day, sent, held) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (recipient, kind, day) DO UPDATE SET \
-         sent = alert_budget.sent + $4, held = alert_budget.held + $5 RETURNING sent, held";
+         sent = alert_budget.sent + $4, held = alert_budget.held + $5 RETURNING held";
     let conn: &mut AnyConnection = tx;
-    let row = sqlx::query(UPSERT)
+    let sent_today: Option<i64> = sqlx::query_scalar(SENT)
         .bind(recipient)
         .bind(kind)
         .bind(day)
-        .bind(i64::from(sent))
-        .bind(i64::from(!sent))
+        .fetch_optional(&mut *conn)
+        .await?;
+    let send = limit.is_none_or(|l| sent_today.unwrap_or(0) < l);
+    let held: i64 = sqlx::query_scalar(UPSERT)
+        .bind(recipient)
+        .bind(kind)
+        .bind(day)
+        .bind(i64::from(send))
+        .bind(i64::from(!send))
         .fetch_one(&mut *conn)
         .await?;
-    Ok((row.try_get("sent")?, row.try_get("held")?))
+    Ok((send, held))
 }
 
 const OUTBOX_COLUMNS: &str = "id, dedup_key, channel, recipient, rule, brand, subject, \

@@ -2,6 +2,7 @@
 //! servers on 127.0.0.1 (fixture HTTP server, PostgreSQL when `VIGIA_TEST_POSTGRES` is set).
 
 mod alerts_detect;
+mod alerts_live;
 mod alerts_rules;
 mod cli;
 mod extract;

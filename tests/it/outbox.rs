@@ -119,14 +119,23 @@ async fn outbox_story(db: Db) {
 
     // Budgets count per recipient, kind and day.
     let mut tx = store.begin_write().await.unwrap();
-    store::bump_budget(&mut tx, "ana@x.test", "instant", "2026-11-22", true)
-        .await
-        .unwrap();
-    let counts = store::bump_budget(&mut tx, "ana@x.test", "instant", "2026-11-22", false)
-        .await
-        .unwrap();
+    let day = "2026-11-22";
+    let admit = |kind: &'static str, day: &'static str, limit| (kind, day, limit);
+    for (kind, day, limit, want) in [
+        (admit("instant", day, Some(2)), (true, 0)),
+        (admit("instant", day, Some(2)), (true, 0)),
+        (admit("instant", day, Some(2)), (false, 1)),
+        (admit("spike", day, None), (true, 0)),
+        (admit("instant", "2026-11-23", Some(2)), (true, 0)),
+    ]
+    .map(|((k, d, l), w)| (k, d, l, w))
+    {
+        let got = store::admit_budget(&mut tx, "ana@x.test", kind, day, limit)
+            .await
+            .unwrap();
+        assert_eq!(got, want, "{kind} {day}");
+    }
     tx.commit().await.unwrap();
-    assert_eq!(counts, (1, 1));
 }
 
 #[tokio::test]

@@ -1,0 +1,448 @@
+//! Live alerting in the worker: the same rules, detectors and grouping as the backtest,
+//! made durable.
+//!
+//! - New mentions go through the rule engine inside the poll's transaction, and every
+//!   fired alert is written there too ([`Live::fire`]): the mention and the alerts it causes
+//!   commit together, so a crash cannot keep one without the other.
+//! - Grouping lives in memory; at start ([`Live::warm`]) the detectors see the last weeks
+//!   of mentions (so baselines exist and a crisis already announced is not announced again)
+//!   and every alert not yet notified is put back into its group, so a crash between commit
+//!   and notification still sends it once (A04).
+//! - When a group is due ([`Live::notify_due`]) one transaction renders it per recipient and
+//!   webhook into outbox rows with stable dedup keys, applies daily budgets (A08) and marks
+//!   the alerts notified; the sender ([`crate::notify::sender`]) delivers the outbox.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use super::grouping::{Flush, Grouper};
+use super::notice::{Notice, NoticeMention, RuleKind};
+use super::rules::{
+    Engine, EngineError, Fired, MentionEvent, RecipientConfig, RuleConfig, event_time,
+    recipient_for,
+};
+use crate::config::{BrandConfig, Config, WebhookConfig};
+use crate::matching::Matcher;
+use crate::notify::{email, smtp, webhook};
+use crate::store::{
+    self, MentionFilter, MentionRow, NewAlert, NewMention, NewOutbox, Store, StoreError,
+};
+
+/// How far back the detectors are warmed at start (the spike baseline's history).
+pub const WARM_DAYS: i64 = 28;
+/// Mentions listed in one notification; the rest are counted.
+pub const MAX_LISTED: usize = 10;
+
+/// Why the live alert path could not start or go on.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// The rules could not be built.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A notification could not be rendered.
+    #[error(transparent)]
+    Notify(#[from] crate::notify::NotifyError),
+}
+
+/// The worker's alerting state: engine, groups and what is needed to render notices.
+pub struct Live {
+    engine: Mutex<Engine>,
+    grouper: Mutex<Grouper>,
+    /// Stored alert id per (rule, alert key), to mark alerts notified.
+    alert_ids: Mutex<HashMap<(String, String), i64>>,
+    rules: Vec<RuleConfig>,
+    recipients: Vec<RecipientConfig>,
+    webhooks: Vec<WebhookConfig>,
+    brands: Vec<BrandConfig>,
+    dashboard: Option<String>,
+    from_domain: String,
+}
+
+impl Live {
+    /// The live path for a config, or `None` when it has no rules.
+    pub fn new(config: &Config) -> Result<Option<Live>, LiveError> {
+        if config.rules.is_empty() {
+            return Ok(None);
+        }
+        let from = config
+            .smtp
+            .as_ref()
+            .map(|s| s.from.as_str())
+            .unwrap_or("vigia@localhost");
+        let from_domain = from
+            .rsplit('@')
+            .next()
+            .unwrap_or("localhost")
+            .trim_end_matches('>')
+            .to_string();
+        Ok(Some(Live {
+            engine: Mutex::new(Engine::new(&config.rules)?),
+            grouper: Mutex::new(Grouper::new(&config.rules)),
+            alert_ids: Mutex::new(HashMap::new()),
+            rules: config.rules.clone(),
+            recipients: config.recipients.clone(),
+            webhooks: config.webhooks.clone(),
+            brands: config.brands.clone(),
+            dashboard: config.web.base_url.clone(),
+            from_domain,
+        }))
+    }
+
+    /// Feed the detectors the last [`WARM_DAYS`] of mentions (without firing) and put every
+    /// alert not yet notified back into its group.
+    pub async fn warm(&self, store: &Store, now: DateTime<Utc>) -> Result<(), LiveError> {
+        let filter = MentionFilter {
+            since: Some((now - Duration::days(WARM_DAYS)).timestamp()),
+            ..MentionFilter::default()
+        };
+        let mut history = store.list_mentions(&filter).await?;
+        history.reverse();
+        {
+            let mut engine = lock(&self.engine);
+            for m in &history {
+                engine.warm(&event_of_row(m));
+            }
+        }
+        for row in store.pending_alerts().await? {
+            let a = row.alert;
+            let Some(kind) = parse_kind(&a.kind) else {
+                continue;
+            };
+            let Ok(why) = serde_json::from_str(&a.why) else {
+                continue;
+            };
+            let key = a
+                .dedup_key
+                .split_once('|')
+                .map_or(a.dedup_key.clone(), |(_, k)| k.to_string());
+            lock(&self.alert_ids).insert((a.rule.clone(), key.clone()), row.id);
+            let fired = Fired {
+                rule: a.rule,
+                kind,
+                brand: a.brand,
+                at: ts(a.fired_at),
+                key,
+                mention_ids: a.mention_ids,
+                why,
+            };
+            lock(&self.grouper).add(fired, now);
+        }
+        Ok(())
+    }
+
+    /// Run new mentions (with their store ids) through the rules and store what fired in
+    /// the caller's transaction; call [`Live::fired_committed`] after the commit.
+    pub async fn fire(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        new: &[(i64, &NewMention)],
+    ) -> Result<Vec<(Fired, i64)>, StoreError> {
+        let fired: Vec<Fired> = {
+            let mut engine = lock(&self.engine);
+            new.iter()
+                .flat_map(|(id, m)| engine.observe(&event_of_new(*id, m)))
+                .collect()
+        };
+        let mut out = Vec::new();
+        for f in fired {
+            let alert = NewAlert {
+                dedup_key: format!("{}|{}", f.rule, f.key),
+                rule: f.rule.clone(),
+                kind: f.kind.as_str().to_string(),
+                brand: f.brand.clone(),
+                fired_at: f.at.timestamp(),
+                mention_ids: f.mention_ids.clone(),
+                why: serde_json::to_string(&f.why).unwrap_or_else(|_| "{}".into()),
+            };
+            if let Some(id) = store::insert_alerts(tx, &[alert]).await?.first() {
+                out.push((f, *id));
+            }
+        }
+        Ok(out)
+    }
+
+    /// After the poll's commit: the new alerts join their groups.
+    pub fn fired_committed(&self, fired: Vec<(Fired, i64)>, now: DateTime<Utc>) {
+        for (f, id) in fired {
+            lock(&self.alert_ids).insert((f.rule.clone(), f.key.clone()), id);
+            lock(&self.grouper).add(f, now);
+        }
+    }
+
+    /// Source health for source-failure rules; alerts are stored and grouped at once.
+    pub async fn source_states(&self, store: &Store, now: DateTime<Utc>) -> Result<(), LiveError> {
+        if !self.rules.iter().any(|r| r.kind == RuleKind::SourceFailure) {
+            return Ok(());
+        }
+        let mut fired = Vec::new();
+        for s in store.list_sources().await? {
+            let failing_since = match s.state {
+                store::SourceState::Failing
+                | store::SourceState::Blocked
+                | store::SourceState::Drifted => {
+                    Some(ts(s.last_success_at.unwrap_or(s.created_at)))
+                }
+                _ => None,
+            };
+            let error = s.last_error.clone().unwrap_or_default();
+            fired.extend(lock(&self.engine).source_state(
+                &s.name,
+                s.state.as_str(),
+                failing_since,
+                &error,
+                now,
+            ));
+        }
+        if fired.is_empty() {
+            return Ok(());
+        }
+        let mut tx = store.begin_write().await?;
+        let mut stored = Vec::new();
+        for f in fired {
+            let alert = NewAlert {
+                dedup_key: format!("{}|{}", f.rule, f.key),
+                rule: f.rule.clone(),
+                kind: f.kind.as_str().to_string(),
+                brand: f.brand.clone(),
+                fired_at: f.at.timestamp(),
+                mention_ids: Vec::new(),
+                why: serde_json::to_string(&f.why).unwrap_or_else(|_| "{}".into()),
+            };
+            if let Some(id) = store::insert_alerts(&mut tx, &[alert]).await?.first() {
+                stored.push((f, *id));
+            }
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        self.fired_committed(stored, now);
+        Ok(())
+    }
+
+    /// Turn every due group into outbox rows; returns how many messages were queued.
+    pub async fn notify_due(&self, store: &Store, now: DateTime<Utc>) -> Result<usize, LiveError> {
+        let flushes = lock(&self.grouper).due(now);
+        let mut queued = 0;
+        for flush in flushes {
+            queued += self.notify(store, &flush, now).await?;
+        }
+        Ok(queued)
+    }
+
+    /// When the next group falls due, if any.
+    pub fn next_wake(&self) -> Option<DateTime<Utc>> {
+        lock(&self.grouper).next_wake()
+    }
+
+    async fn notify(
+        &self,
+        store: &Store,
+        flush: &Flush,
+        now: DateTime<Utc>,
+    ) -> Result<usize, LiveError> {
+        let Some(rule) = self.rules.iter().find(|r| r.name == flush.rule) else {
+            return Ok(0);
+        };
+        let alert_ids: Vec<i64> = {
+            let ids = lock(&self.alert_ids);
+            flush
+                .alerts
+                .iter()
+                .filter_map(|a| ids.get(&(a.rule.clone(), a.key.clone())).copied())
+                .collect()
+        };
+        let mut sorted_ids = alert_ids.clone();
+        sorted_ids.sort_unstable();
+        let group_key = format!(
+            "{}|{}|{}{}",
+            flush.rule,
+            flush.brand.as_deref().unwrap_or("-"),
+            sorted_ids
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            if flush.repeat {
+                format!("|repeat@{}", flush.at.timestamp())
+            } else {
+                String::new()
+            }
+        );
+        let mut notice = self.notice(store, flush).await?;
+        let day = now.date_naive().to_string();
+        let mut messages = Vec::new();
+        let mut tx = store.begin_write().await?;
+        for address in &rule.recipients {
+            let recipient = recipient_for(&self.recipients, address);
+            let limit = recipient.budget.limit(flush.kind).map(i64::from);
+            let (send, held) =
+                store::admit_budget(&mut tx, address, flush.kind.as_str(), &day, limit).await?;
+            if !send {
+                continue;
+            }
+            notice.held_for_digest = held as usize;
+            let mail = email::render(&notice, recipient.lang)?;
+            let dedup_key = format!("email|{group_key}|{}", address.to_ascii_lowercase());
+            messages.push(NewOutbox {
+                message_id: smtp::message_id(&dedup_key, &self.from_domain),
+                dedup_key,
+                channel: "email".into(),
+                recipient: address.clone(),
+                rule: flush.rule.clone(),
+                brand: flush.brand.clone(),
+                subject: mail.subject,
+                body_text: mail.text,
+                body_html: Some(mail.html),
+                payload: None,
+            });
+        }
+        notice.held_for_digest = 0;
+        for name in &rule.webhooks {
+            let Some(hook) = self.webhooks.iter().find(|w| &w.name == name) else {
+                continue;
+            };
+            let lang = recipient_for(&self.recipients, name).lang;
+            let body = webhook::payload(&notice, hook.format, lang);
+            let dedup_key = format!("webhook|{group_key}|{name}");
+            messages.push(NewOutbox {
+                message_id: smtp::message_id(&dedup_key, &self.from_domain),
+                dedup_key,
+                channel: "webhook".into(),
+                recipient: name.clone(),
+                rule: flush.rule.clone(),
+                brand: flush.brand.clone(),
+                subject: format!("{} {}", flush.rule, flush.brand.as_deref().unwrap_or("")),
+                body_text: String::new(),
+                body_html: None,
+                payload: Some(body.to_string()),
+            });
+        }
+        let queued =
+            store::queue_notification(&mut tx, &messages, &alert_ids, now.timestamp()).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(queued)
+    }
+
+    /// What a flush says: the rule, the numbers, the mentions.
+    async fn notice(&self, store: &Store, flush: &Flush) -> Result<Notice, LiveError> {
+        let ids = flush.mention_ids();
+        let rows = store.mentions_by_ids(&ids).await?;
+        let listed: Vec<NoticeMention> = rows
+            .iter()
+            .take(MAX_LISTED)
+            .map(|m| self.notice_mention(m))
+            .collect();
+        let why = flush
+            .alerts
+            .iter()
+            .max_by_key(|a| a.count())
+            .map(|a| a.why.clone())
+            .unwrap_or(super::notice::Why::Instant { threshold: 0.0 });
+        Ok(Notice {
+            rule: flush.rule.clone(),
+            kind: flush.kind,
+            brand: flush.brand.clone(),
+            fired_at: flush.at,
+            why,
+            more_mentions: rows.len().saturating_sub(listed.len()),
+            mentions: listed,
+            repeat: flush.repeat,
+            held_for_digest: 0,
+            dashboard: self.dashboard.clone(),
+        })
+    }
+
+    fn notice_mention(&self, m: &MentionRow) -> NoticeMention {
+        let highlight = self
+            .brands
+            .iter()
+            .find(|b| b.name == m.brand)
+            .map(|b| {
+                Matcher::new(std::slice::from_ref(b))
+                    .find(&m.snippet)
+                    .into_iter()
+                    .flat_map(|found| found.spans)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut terms: Vec<(String, f64)> = serde_json::from_str(&m.terms).unwrap_or_default();
+        terms.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        terms.truncate(5);
+        NoticeMention {
+            id: m.id,
+            title: m.title.clone(),
+            source: m.source.clone(),
+            url: m.url.clone(),
+            snippet: m.snippet.clone(),
+            highlight,
+            compound: m.compound,
+            label: m.label.clone(),
+            top_terms: terms,
+            published_at: ts(m.published_at.unwrap_or(m.fetched_at)),
+            rating: m.rating,
+        }
+    }
+}
+
+fn event_of_new(id: i64, m: &NewMention) -> MentionEvent {
+    MentionEvent {
+        id,
+        brand: m.brand.clone(),
+        source: m.source.clone(),
+        host: host_of(m.url.as_deref()),
+        url: m.url.clone().unwrap_or_default(),
+        title: m.title.clone(),
+        text: m.body.clone(),
+        lang: Some(m.lang.clone()),
+        compound: m.compound,
+        rating: m.rating,
+        published_at: event_time(m.published_at.map(ts), ts(m.fetched_at)),
+    }
+}
+
+fn event_of_row(m: &MentionRow) -> MentionEvent {
+    MentionEvent {
+        id: m.id,
+        brand: m.brand.clone(),
+        source: m.source.clone(),
+        host: host_of(m.url.as_deref()),
+        url: m.url.clone().unwrap_or_default(),
+        title: m.title.clone(),
+        text: m.snippet.clone(),
+        lang: Some(m.lang.clone()),
+        compound: m.compound,
+        rating: m.rating,
+        published_at: event_time(m.published_at.map(ts), ts(m.fetched_at)),
+    }
+}
+
+fn host_of(url: Option<&str>) -> String {
+    url.and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| h.trim_start_matches("www.").to_string())
+        })
+        .unwrap_or_default()
+}
+
+fn parse_kind(s: &str) -> Option<RuleKind> {
+    [
+        RuleKind::Instant,
+        RuleKind::Spike,
+        RuleKind::Spreading,
+        RuleKind::SourceFailure,
+    ]
+    .into_iter()
+    .find(|k| k.as_str() == s)
+}
+
+fn ts(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

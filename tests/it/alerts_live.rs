@@ -1,0 +1,182 @@
+//! Live alerting end to end: a negative mention in a local feed → alert stored with the
+//! mention → grouped → outbox → a real SMTP server on 127.0.0.1. Crash, outage and
+//! permanent-failure paths (A04, A06, A07, A09).
+
+use crate::support::{self, Canned, Db, FixtureServer};
+use crate::support_smtp::{Fault, SmtpServer};
+use vigia::notify::sender::{LEASE, Sender};
+use vigia::store::Store;
+use vigia::worker;
+
+const FEED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Ledger</title><link>https://ledger.example/</link><description>d</description>
+<item><title>Cumbre Bank charged me twice, a total scam</title><link>https://ledger.example/a</link>
+<description>Cumbre Bank took my money twice and support is useless. Worst bank ever, avoid.</description></item>
+<item><title>Cumbre Bank opens a branch in the old market</title><link>https://ledger.example/b</link>
+<description>The branch opens on Monday.</description></item>
+</channel></rss>"#;
+
+async fn setup(
+    db: Db,
+    smtp: &SmtpServer,
+) -> Option<(
+    vigia::config::Config,
+    Store,
+    FixtureServer,
+    support::DbGuard,
+)> {
+    let (url, guard) = support::fresh_db(db).await?;
+    let s = FixtureServer::start().await;
+    s.set("feed.xml", Canned::ok("application/rss+xml", FEED));
+    let body = format!(
+        "[[brand]]\nname = \"Cumbre Bank\"\n\n[[source]]\nname = \"ledger\"\nurl = \"{}\"\n\n\
+         [smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"vigia <alerts@vigia.test>\"\ntimeout = \"5s\"\n\n\
+         [web]\nbase_url = \"https://vigia.test\"\n\n\
+         [[rule]]\nname = \"negative\"\nkind = \"instant\"\nthreshold = -0.5\ngroup_wait = \"0s\"\nrecipients = [\"ana@x.test\"]\n",
+        s.url("feed.xml"),
+        smtp.port()
+    );
+    let config = support::config(&url, s.port, &body);
+    let store = support::store(&config).await;
+    Some((config, store, s, guard))
+}
+
+/// One negative mention → exactly one email, with the alert's story; polling again sends
+/// nothing more (A09).
+async fn instant_alert_story(db: Db) {
+    let smtp = SmtpServer::start().await;
+    let Some((config, store, _s, _guard)) = setup(db, &smtp).await else {
+        return;
+    };
+    worker::run_once(&config, store.clone()).await.unwrap();
+    let mail = smtp.messages();
+    assert_eq!(mail.len(), 1, "one negative mention, one email");
+    assert_eq!(mail[0].rcpt, vec!["ana@x.test".to_string()]);
+    let parsed = mail[0].parsed();
+    let subject = parsed.subject().unwrap_or_default().to_string();
+    assert!(subject.contains("Cumbre Bank"), "{subject}");
+    let html = parsed.body_html(0).unwrap().to_string();
+    assert!(
+        html.contains("charged me twice") && html.contains("https://vigia.test/mentions/"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("opens a branch"),
+        "the neutral mention is not in the alert"
+    );
+    let sent = store.list_outbox(Some("sent"), 10).await.unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        parsed.message_id().map(|m| format!("<{m}>")),
+        Some(sent[0].message.message_id.clone())
+    );
+
+    for _ in 0..3 {
+        worker::run_once(&config, store.clone()).await.unwrap();
+    }
+    assert_eq!(smtp.messages().len(), 1, "A09: re-polling sends nothing");
+}
+
+#[tokio::test]
+async fn instant_alert_story_sqlite() {
+    instant_alert_story(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn instant_alert_story_postgres() {
+    instant_alert_story(Db::Postgres).await;
+}
+
+/// A04: the process dies after the mention (and its alert) committed, before any email:
+/// the restarted worker sends exactly one.
+#[tokio::test]
+async fn a04_alert_survives_a_crash_before_sending() {
+    let smtp = SmtpServer::start().await;
+    let (config, store, _s, _guard) = setup(Db::Sqlite, &smtp).await.unwrap();
+    {
+        let p = worker::pipeline(&config, store.clone()).await.unwrap();
+        let src = store.list_sources().await.unwrap().remove(0);
+        p.poll(&src).await.unwrap();
+        // "Killed" here: no alert round ran.
+    }
+    assert!(smtp.messages().is_empty());
+    assert_eq!(store.pending_alerts().await.unwrap().len(), 1);
+    let p = worker::pipeline(&config, store.clone()).await.unwrap();
+    let sender = Sender::new(&config).unwrap();
+    for _ in 0..3 {
+        worker::alert_round(&p, &sender).await.unwrap();
+    }
+    assert_eq!(smtp.messages().len(), 1);
+    assert!(store.pending_alerts().await.unwrap().is_empty());
+}
+
+/// A07: the SMTP server is down for a while: the message waits, then goes out once.
+#[tokio::test]
+async fn a07_smtp_down_then_up_delivers_once() {
+    let smtp = SmtpServer::start().await;
+    let (config, store, _s, _guard) = setup(Db::Sqlite, &smtp).await.unwrap();
+    smtp.down().await;
+    worker::run_once(&config, store.clone()).await.unwrap();
+    let pending = store.list_outbox(Some("pending"), 10).await.unwrap();
+    assert_eq!((pending.len(), pending[0].attempts), (1, 1));
+    assert!(pending[0].last_error.is_some());
+    let sender = Sender::new(&config).unwrap();
+    let later = vigia::store::now() + 3600;
+    // Still down an hour later: retried again, still pending, nothing lost.
+    sender.deliver_due(&store, later).await.unwrap();
+    assert_eq!(
+        store.list_outbox(Some("pending"), 10).await.unwrap()[0].attempts,
+        2
+    );
+    smtp.up().await;
+    let done = sender.deliver_due(&store, later + 7200).await.unwrap();
+    assert_eq!(done.sent, 1);
+    sender
+        .deliver_due(&store, later + 7200 + LEASE.as_secs() as i64 + 1)
+        .await
+        .unwrap();
+    assert_eq!(smtp.messages().len(), 1, "delivered once");
+}
+
+/// A06 through the sender: 451 is retried, 550 becomes a visible dead letter that is never
+/// retried on its own, and `retry_dead` puts it back.
+#[tokio::test]
+async fn a06_transient_retried_permanent_dead_letter() {
+    let smtp = SmtpServer::start().await;
+    let (config, store, _s, _guard) = setup(Db::Sqlite, &smtp).await.unwrap();
+    smtp.fail_next(1, Fault::Rcpt(451));
+    worker::run_once(&config, store.clone()).await.unwrap();
+    let row = store
+        .list_outbox(Some("pending"), 10)
+        .await
+        .unwrap()
+        .remove(0);
+    assert!(
+        row.last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("451"),
+        "{row:?}"
+    );
+    let sender = Sender::new(&config).unwrap();
+    smtp.fail_next(1, Fault::Data(550));
+    let t = vigia::store::now() + 3600;
+    let done = sender.deliver_due(&store, t).await.unwrap();
+    assert_eq!(done.dead, 1);
+    let dead = store.list_outbox(Some("dead"), 10).await.unwrap();
+    assert!(
+        dead[0]
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("550")
+    );
+    assert_eq!(
+        sender.deliver_due(&store, t + 86_400).await.unwrap().sent,
+        0,
+        "no retry storm"
+    );
+    assert!(store.retry_dead(dead[0].id, t).await.unwrap());
+    assert_eq!(sender.deliver_due(&store, t + 1).await.unwrap().sent, 1);
+    assert_eq!(smtp.messages().len(), 1);
+}
