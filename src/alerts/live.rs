@@ -368,7 +368,15 @@ impl Live {
                     .collect()
             })
             .unwrap_or_default();
-        let mut terms: Vec<(String, f64)> = serde_json::from_str(&m.terms).unwrap_or_default();
+        let listed: Vec<(String, f64)> = serde_json::from_str(&m.terms).unwrap_or_default();
+        // A word used twice is one term with its weights summed.
+        let mut terms: Vec<(String, f64)> = Vec::new();
+        for (term, weight) in listed {
+            match terms.iter_mut().find(|(t, _)| *t == term) {
+                Some((_, w)) => *w += weight,
+                None => terms.push((term, weight)),
+            }
+        }
         terms.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         terms.truncate(5);
         NoticeMention {

@@ -6,9 +6,20 @@
 //! demo's own port being the one exception), into a fresh SQLite file, exactly as
 //! `vigia run --once` would. The summary is read back from the store, so what it shows is
 //! what was stored.
+//!
+//! The demo also plays a crisis: a first pass reads four quiet weeks of a brand's archive
+//! (the spike detector's baseline), a second pass finds a burst of complaints in English
+//! and Spanish in the last hour. The alert rules fire, the emails go over real SMTP to a
+//! listener on 127.0.0.1 ([`smtp_sink`]), and the demo prints them and saves them as .eml.
+
+mod crisis;
+pub mod smtp_sink;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::http::header;
@@ -63,7 +74,7 @@ const FIXTURES: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
-/// The demo's config; `{port}` is replaced by the fixture server's port.
+/// The demo's config; `{port}`, `{smtp}` and `{db}` are filled in at run time.
 const DEMO_CONFIG: &str = r#"
 [database]
 url = "sqlite://{db}"
@@ -102,10 +113,43 @@ url = "http://127.0.0.1:{port}/alerts.xml"
 [[source]]
 name = "flyers-forum"
 url = "http://127.0.0.1:{port}/community.json"
+
+[[source]]
+name = "cumbre-watch"
+url = "http://127.0.0.1:{port}/crisis.xml"
+
+[smtp]
+host = "127.0.0.1"
+port = {smtp}
+tls = "none"
+from = "vigia demo <alerts@vigia.example>"
+
+[web]
+base_url = "http://localhost:8080"
+
+[[recipient]]
+address = "equipo@cumbre.example"
+lang = "es"
+
+[[rule]]
+name = "very-negative"
+kind = "instant"
+threshold = -0.75
+group_wait = "0s"
+recipients = ["team@cumbre.example"]
+
+[[rule]]
+name = "negative-spike"
+kind = "spike"
+brand = "Cumbre Bank"
+recipients = ["team@cumbre.example", "equipo@cumbre.example"]
 "#;
 
-/// Serve the fixtures on 127.0.0.1 (random port) until the returned handle is dropped.
-pub async fn serve_fixtures() -> std::io::Result<(u16, tokio::task::JoinHandle<()>)> {
+/// Serve the fixtures on 127.0.0.1 (random port) until the returned handle is dropped;
+/// `/crisis.xml` holds the burst of complaints once `crisis` is set.
+pub async fn serve_fixtures(
+    crisis: Arc<AtomicBool>,
+) -> std::io::Result<(u16, tokio::task::JoinHandle<()>)> {
     let mut app = Router::new();
     for &(path, content_type, body) in FIXTURES {
         app = app.route(
@@ -113,6 +157,17 @@ pub async fn serve_fixtures() -> std::io::Result<(u16, tokio::task::JoinHandle<(
             get(move || async move { ([(header::CONTENT_TYPE, content_type)], body) }),
         );
     }
+    let now = chrono::Utc::now();
+    app = app.route(
+        "/crisis.xml",
+        get(move || {
+            let burst = crisis.load(Ordering::SeqCst);
+            async move {
+                let feed = crisis::feed(now, burst);
+                ([(header::CONTENT_TYPE, "application/rss+xml")], feed)
+            }
+        }),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
     let handle = tokio::spawn(async move {
@@ -140,15 +195,21 @@ pub async fn run(dir: Option<&Path>) -> Result<String, DemoError> {
     for stale in ["vigia.db", "vigia.db-wal", "vigia.db-shm"] {
         let _ = std::fs::remove_file(dir.join(stale));
     }
-    let (port, server) = serve_fixtures().await.map_err(io(&dir))?;
+    let crisis = Arc::new(AtomicBool::new(false));
+    let (port, server) = serve_fixtures(crisis.clone()).await.map_err(io(&dir))?;
+    let sink = smtp_sink::SmtpSink::start().await.map_err(io(&dir))?;
     let text = DEMO_CONFIG
         .replace("{port}", &port.to_string())
+        .replace("{smtp}", &sink.port.to_string())
         .replace("{db}", &db.display().to_string());
     let config_path = dir.join("vigia.toml");
     std::fs::write(&config_path, &text).map_err(io(&config_path))?;
     let config = Config::from_toml(&text, &config_path)?;
     let store = Store::connect(&config.database.url).await?;
-    let reports = worker::run_once(&config, store.clone()).await?;
+    let first = worker::run_once(&config, store.clone()).await?;
+    let before = sink.caught().len();
+    crisis.store(true, Ordering::SeqCst);
+    let second = worker::run_once(&config, store.clone()).await?;
     server.abort();
 
     let mentions = store.list_mentions(&MentionFilter::default()).await?;
@@ -156,10 +217,16 @@ pub async fn run(dir: Option<&Path>) -> Result<String, DemoError> {
     let _ = writeln!(
         out,
         "vigia demo: polled {} sources from a local server on 127.0.0.1:{port}\n",
-        reports.len()
+        first.len()
     );
-    out.push_str(&worker::summarize(&reports));
+    out.push_str(&worker::summarize(&first));
     out.push_str(&summary(&config, &mentions));
+    let _ = writeln!(
+        out,
+        "\nAn hour later, complaints about double charges pour in:\n"
+    );
+    out.push_str(&worker::summarize(&second));
+    out.push_str(&caught_report(&sink.caught(), before, &dir).map_err(io(&dir))?);
     let _ = writeln!(
         out,
         "\nStored in {}\nTry: vigia mentions --config {} --label negative",
@@ -167,6 +234,39 @@ pub async fn run(dir: Option<&Path>) -> Result<String, DemoError> {
         config_path.display()
     );
     store.close().await;
+    Ok(out)
+}
+
+/// The alert emails the local SMTP server caught, saved as .eml files.
+fn caught_report(
+    caught: &[smtp_sink::Caught],
+    before_crisis: usize,
+    dir: &Path,
+) -> std::io::Result<String> {
+    let folder = dir.join("alerts");
+    std::fs::create_dir_all(&folder)?;
+    let mut out = format!(
+        "\nAlert emails caught by the local SMTP server: {} ({} before the crisis, {} during it)\n",
+        caught.len(),
+        before_crisis,
+        caught.len() - before_crisis
+    );
+    for (i, mail) in caught.iter().enumerate() {
+        let path = folder.join(format!("{:02}.eml", i + 1));
+        std::fs::write(&path, &mail.data)?;
+        let _ = writeln!(
+            out,
+            "  {:02}  to {:<24} {}",
+            i + 1,
+            mail.to.join(", "),
+            crate::report::cut(&mail.header("Subject").unwrap_or_default(), 90)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  (saved in {}; open them in any mail client)",
+        folder.display()
+    );
     Ok(out)
 }
 
@@ -196,7 +296,11 @@ pub fn summary(config: &Config, mentions: &[MentionRow]) -> String {
             list.reverse();
         }
         let _ = writeln!(out, "\n{heading}");
-        for m in list {
+        let shown = if label == "negative" { 8 } else { 5 };
+        if list.len() > shown {
+            let _ = writeln!(out, "  (the {shown} strongest of {})", list.len());
+        }
+        for m in list.into_iter().take(shown) {
             let _ = writeln!(
                 out,
                 "  {:+.2}  {:<12} [{}] {}\n         {}\n         why: {}",

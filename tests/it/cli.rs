@@ -185,7 +185,7 @@ fn score_explains_text_and_scores_stdin_as_jsonl() {
 }
 
 #[test]
-fn demo_runs_offline_and_shows_mentions_with_sentiment() {
+fn demo_runs_offline_and_shows_mentions_with_sentiment_and_alerts() {
     let dir = tempfile::tempdir().unwrap();
     let out = ok(&vigia(
         &["demo", "--dir", dir.path().to_str().unwrap()],
@@ -197,23 +197,45 @@ fn demo_runs_offline_and_shows_mentions_with_sentiment() {
         "Lumo Mobile",
         "Negative mentions",
         "why:",
+        "Alert emails caught by the local SMTP server",
+        "negative spike",
+        "pico negativo",
     ] {
         assert!(out.contains(want), "missing {want}:\n{out}");
     }
     assert!(dir.path().join("vigia.db").exists());
+    let emails = std::fs::read_dir(dir.path().join("alerts"))
+        .unwrap()
+        .count();
+    assert!(emails >= 3, "{emails} .eml files");
     // The demo's database is a real store the other commands can read.
+    let config = dir.path().join("vigia.toml");
     let listed = ok(&vigia(
         &[
             "mentions",
             "--config",
-            dir.path().join("vigia.toml").to_str().unwrap(),
+            config.to_str().unwrap(),
             "--format",
             "jsonl",
         ],
         dir.path(),
     ));
-    assert_eq!(listed.lines().count(), 15, "{listed}");
-    let _ = support::fixtures();
+    assert!(listed.lines().count() > 15, "{listed}");
+    let outbox = ok(&vigia(
+        &[
+            "outbox",
+            "--config",
+            config.to_str().unwrap(),
+            "--status",
+            "sent",
+        ],
+        dir.path(),
+    ));
+    assert_eq!(
+        outbox.lines().count(),
+        emails + 1,
+        "header + one row per email:\n{outbox}"
+    );
 }
 
 /// The backtest CLI contract: JSONL in, one JSON object per notification out, nothing sent;
