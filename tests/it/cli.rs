@@ -3,7 +3,7 @@
 
 use std::process::{Command, Output};
 
-use crate::support::{self, Canned, FixtureServer};
+use crate::support::{Canned, FixtureServer};
 
 fn vigia(args: &[&str], dir: &std::path::Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vigia"))
