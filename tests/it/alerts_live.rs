@@ -180,3 +180,115 @@ async fn a06_transient_retried_permanent_dead_letter() {
     assert_eq!(sender.deliver_due(&store, t + 1).await.unwrap().sent, 1);
     assert_eq!(smtp.messages().len(), 1);
 }
+
+/// A05: the worker dies after the server's 250 but before recording "sent": the row comes
+/// back when its lease ends and goes out again, once, with the same Message-ID.
+#[tokio::test]
+async fn a05_crash_after_250_duplicates_at_most_once_with_same_message_id() {
+    use vigia::notify::email::Email;
+    use vigia::notify::smtp::{Mailer, SmtpSettings, TlsMode};
+    let smtp = SmtpServer::start().await;
+    let (config, store, _s, _guard) = setup(Db::Sqlite, &smtp).await.unwrap();
+    smtp.down().await;
+    worker::run_once(&config, store.clone()).await.unwrap(); // queued, not delivered
+    smtp.up().await;
+    let now = vigia::store::now() + 3600;
+    // The doomed worker: claims the row, the server says 250, then the process dies.
+    let row = store
+        .claim_outbox(now, LEASE.as_secs() as i64, 10)
+        .await
+        .unwrap()
+        .remove(0);
+    let mailer = Mailer::new(&SmtpSettings {
+        host: "127.0.0.1".into(),
+        port: smtp.port(),
+        tls: TlsMode::None,
+        username: None,
+        password: None,
+        from: "vigia <alerts@vigia.test>".into(),
+        timeout: std::time::Duration::from_secs(5),
+    })
+    .unwrap();
+    let email = Email {
+        subject: row.message.subject.clone(),
+        text: row.message.body_text.clone(),
+        html: row.message.body_html.clone().unwrap_or_default(),
+    };
+    mailer
+        .send(&row.message.recipient, &email, &row.message.message_id)
+        .await
+        .unwrap();
+    // Another worker, within the lease: nothing to do.
+    let sender = Sender::new(&config).unwrap();
+    assert_eq!(sender.deliver_due(&store, now + 1).await.unwrap().sent, 0);
+    // After the lease: one more copy, then never again.
+    let after = now + LEASE.as_secs() as i64 + 1;
+    assert_eq!(sender.deliver_due(&store, after).await.unwrap().sent, 1);
+    assert_eq!(
+        sender
+            .deliver_due(&store, after + 86_400)
+            .await
+            .unwrap()
+            .sent,
+        0
+    );
+    let mail = smtp.messages();
+    assert_eq!(mail.len(), 2, "at most one duplicate");
+    let ids: Vec<Option<String>> = mail
+        .iter()
+        .map(|m| m.parsed().message_id().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        ids[0], ids[1],
+        "same Message-ID, so mail clients thread or drop the copy"
+    );
+}
+
+/// A11: two senders on PostgreSQL deliver a burst of notifications: each message once.
+#[tokio::test]
+async fn a11_two_senders_on_postgres_send_each_message_once() {
+    let smtp = SmtpServer::start().await;
+    let Some((config, store, _s, _guard)) = setup(Db::Postgres, &smtp).await else {
+        return;
+    };
+    let messages: Vec<vigia::store::NewOutbox> = (0..40)
+        .map(|i| vigia::store::NewOutbox {
+            dedup_key: format!("burst-{i}"),
+            channel: "email".into(),
+            recipient: format!("user{i}@x.test"),
+            rule: "negative".into(),
+            brand: Some("Cumbre Bank".into()),
+            subject: format!("message {i}"),
+            body_text: "text".into(),
+            body_html: Some("<p>html</p>".into()),
+            payload: None,
+            message_id: format!("<burst-{i}@vigia.test>"),
+        })
+        .collect();
+    let mut tx = store.begin_write().await.unwrap();
+    vigia::store::queue_notification(&mut tx, &messages, &[], 1)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut workers = Vec::new();
+    for _ in 0..2 {
+        let (store, config) = (store.clone(), config.clone());
+        workers.push(tokio::spawn(async move {
+            let sender = Sender::new(&config).unwrap();
+            let mut sent = 0;
+            for _ in 0..10 {
+                sent += sender.deliver_due(&store, 10).await.unwrap().sent;
+            }
+            sent
+        }));
+    }
+    let mut total = 0;
+    for w in workers {
+        total += w.await.unwrap();
+    }
+    assert_eq!(total, 40);
+    let mail = smtp.messages();
+    assert_eq!(mail.len(), 40);
+    let unique: std::collections::HashSet<_> = mail.iter().map(|m| m.rcpt.clone()).collect();
+    assert_eq!(unique.len(), 40, "nobody got a message twice");
+}
