@@ -28,7 +28,7 @@ pub const SUCCESS_JITTER: f64 = 0.1;
 /// Jitter around a failure delay (± this fraction).
 pub const FAILURE_JITTER: f64 = 0.2;
 /// How often the scheduler looks for due sources when idle.
-pub const TICK: Duration = Duration::from_secs(1);
+pub const TICK: Duration = Duration::from_millis(250);
 /// How long shutdown waits for in-flight polls.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 

@@ -15,6 +15,8 @@ pub struct Caught {
     pub to: Vec<String>,
     /// The message (headers and body), dot-unstuffed.
     pub data: String,
+    /// When the server accepted it (sent 250).
+    pub received_at: std::time::Instant,
 }
 
 impl Caught {
@@ -108,6 +110,7 @@ async fn session(stream: TcpStream, caught: Arc<Mutex<Vec<Caught>>>) -> std::io:
                     c.push(Caught {
                         to: std::mem::take(&mut to),
                         data,
+                        received_at: std::time::Instant::now(),
                     });
                 }
                 b"250 queued\r\n"
