@@ -33,7 +33,9 @@ async fn run(trials: usize) {
             async move { ([(header::CONTENT_TYPE, "application/rss+xml")], body) }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let port = listener.local_addr().expect("addr").port();
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
     let sink = SmtpSink::start().await.expect("smtp sink");
@@ -53,13 +55,18 @@ async fn run(trials: usize) {
     );
     let config = vigia::config::Config::from_toml(&text, std::path::Path::new("bench.toml"))
         .expect("bench config");
-    let store = vigia::store::Store::connect(&config.database.url).await.expect("store");
+    let store = vigia::store::Store::connect(&config.database.url)
+        .await
+        .expect("store");
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker_config = config.clone();
-    let worker = tokio::spawn(async move { vigia::worker::run(&worker_config, store, stopped).await });
+    let worker =
+        tokio::spawn(async move { vigia::worker::run(&worker_config, store, stopped).await });
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    println!("time to alert: {trials} trials, 5 s poll interval, group_wait 0s, SQLite, SMTP on 127.0.0.1");
+    println!(
+        "time to alert: {trials} trials, 5 s poll interval, group_wait 0s, SQLite, SMTP on 127.0.0.1"
+    );
     let mut latencies = Vec::new();
     for i in 0..trials {
         let wait = rand::rng().random_range(0.0..5.0);

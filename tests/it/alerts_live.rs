@@ -292,3 +292,83 @@ async fn a11_two_senders_on_postgres_send_each_message_once() {
     let unique: std::collections::HashSet<_> = mail.iter().map(|m| m.rcpt.clone()).collect();
     assert_eq!(unique.len(), 40, "nobody got a message twice");
 }
+
+/// A webhook rule posts the notice through the outbox; a source-failure rule emails when a
+/// source keeps failing.
+#[tokio::test]
+async fn webhook_and_source_failure_rules_deliver() {
+    use axum::Router;
+    use axum::routing::post;
+    use std::sync::{Arc, Mutex};
+    let smtp = SmtpServer::start().await;
+    let received: Arc<Mutex<Vec<(Option<String>, String)>>> = Arc::default();
+    let seen = received.clone();
+    let app = Router::new().route(
+        "/hook",
+        post(move |headers: axum::http::HeaderMap, body: String| {
+            let seen = seen.clone();
+            async move {
+                let sig = headers
+                    .get("x-vigia-signature")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                seen.lock().unwrap().push((sig, body));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let (url, _guard) = support::fresh_db(Db::Sqlite).await.unwrap();
+    let s = FixtureServer::start().await;
+    s.set("feed.xml", Canned::ok("application/rss+xml", FEED));
+    s.set(
+        "down.xml",
+        Canned {
+            status: 500,
+            content_type: "text/plain",
+            body: b"down".to_vec(),
+            etag: None,
+        },
+    );
+    // SAFETY of the test: a fixed variable name only this test reads.
+    unsafe { std::env::set_var("VIGIA_TEST_HOOK_SECRET", "s3cret") };
+    let body = format!(
+        "[[brand]]\nname = \"Cumbre Bank\"\n\n\
+         [[source]]\nname = \"ledger\"\nurl = \"{}\"\n\n[[source]]\nname = \"down\"\nurl = \"{}\"\n\n\
+         [smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"vigia <alerts@vigia.test>\"\n\n\
+         [[webhook]]\nname = \"ops\"\nurl = \"http://127.0.0.1:{hook_port}/hook\"\nformat = \"slack\"\nsecret_env = \"VIGIA_TEST_HOOK_SECRET\"\n\n\
+         [[rule]]\nname = \"negative\"\nkind = \"instant\"\ngroup_wait = \"0s\"\nwebhooks = [\"ops\"]\n\n\
+         [[rule]]\nname = \"source-down\"\nkind = \"source-failure\"\nafter = \"1s\"\ngroup_wait = \"0s\"\nrecipients = [\"ops@x.test\"]\n",
+        s.url("feed.xml"),
+        s.url("down.xml"),
+        smtp.port()
+    );
+    let config = support::config(&url, s.port, &body);
+    let store = support::store(&config).await;
+    worker::run_once(&config, store.clone()).await.unwrap();
+    {
+        let hooks = received.lock().unwrap();
+        assert_eq!(hooks.len(), 1, "one grouped webhook post");
+        let (sig, payload) = &hooks[0];
+        assert!(
+            sig.as_deref().unwrap_or_default().starts_with("sha256="),
+            "signed"
+        );
+        let v: serde_json::Value = serde_json::from_str(payload).unwrap();
+        assert!(
+            v["text"].as_str().unwrap().contains("Cumbre Bank"),
+            "{payload}"
+        );
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    worker::run_once(&config, store.clone()).await.unwrap();
+    let mail = smtp.messages();
+    assert_eq!(mail.len(), 1, "the failing source is reported once");
+    let text = mail[0].parsed().body_text(0).unwrap().to_string();
+    assert!(text.contains("down") && text.contains("500"), "{text}");
+    worker::run_once(&config, store.clone()).await.unwrap();
+    assert_eq!(smtp.messages().len(), 1, "once per failure episode");
+}
