@@ -301,7 +301,9 @@ async fn webhook_and_source_failure_rules_deliver() {
     use axum::routing::post;
     use std::sync::{Arc, Mutex};
     let smtp = SmtpServer::start().await;
-    let received: Arc<Mutex<Vec<(Option<String>, String)>>> = Arc::default();
+    /// (signature header, body) of each POST the hook received.
+    type Posts = Arc<Mutex<Vec<(Option<String>, String)>>>;
+    let received: Posts = Arc::default();
     let seen = received.clone();
     let app = Router::new().route(
         "/hook",
