@@ -150,16 +150,7 @@ impl Live {
         };
         let mut out = Vec::new();
         for f in fired {
-            let alert = NewAlert {
-                dedup_key: format!("{}|{}", f.rule, f.key),
-                rule: f.rule.clone(),
-                kind: f.kind.as_str().to_string(),
-                brand: f.brand.clone(),
-                fired_at: f.at.timestamp(),
-                mention_ids: f.mention_ids.clone(),
-                why: serde_json::to_string(&f.why).unwrap_or_else(|_| "{}".into()),
-            };
-            if let Some(id) = store::insert_alerts(tx, &[alert]).await?.first() {
+            if let Some(id) = store::insert_alerts(tx, &[stored(&f)]).await?.first() {
                 out.push((f, *id));
             }
         }
@@ -202,23 +193,14 @@ impl Live {
             return Ok(());
         }
         let mut tx = store.begin_write().await?;
-        let mut stored = Vec::new();
+        let mut new = Vec::new();
         for f in fired {
-            let alert = NewAlert {
-                dedup_key: format!("{}|{}", f.rule, f.key),
-                rule: f.rule.clone(),
-                kind: f.kind.as_str().to_string(),
-                brand: f.brand.clone(),
-                fired_at: f.at.timestamp(),
-                mention_ids: Vec::new(),
-                why: serde_json::to_string(&f.why).unwrap_or_else(|_| "{}".into()),
-            };
-            if let Some(id) = store::insert_alerts(&mut tx, &[alert]).await?.first() {
-                stored.push((f, *id));
+            if let Some(id) = store::insert_alerts(&mut tx, &[stored(&f)]).await?.first() {
+                new.push((f, *id));
             }
         }
         tx.commit().await.map_err(StoreError::from)?;
-        self.fired_committed(stored, now);
+        self.fired_committed(new, now);
         Ok(())
     }
 
@@ -395,35 +377,77 @@ impl Live {
     }
 }
 
-fn event_of_new(id: i64, m: &NewMention) -> MentionEvent {
-    MentionEvent {
-        id,
-        brand: m.brand.clone(),
-        source: m.source.clone(),
-        host: host_of(m.url.as_deref()),
-        url: m.url.clone().unwrap_or_default(),
-        title: m.title.clone(),
-        text: m.body.clone(),
-        lang: Some(m.lang.clone()),
-        compound: m.compound,
-        rating: m.rating,
-        published_at: event_time(m.published_at.map(ts), ts(m.fetched_at)),
+/// The row stored for a fired alert; its dedup key is the rule plus the alert's own key.
+fn stored(f: &Fired) -> NewAlert {
+    NewAlert {
+        dedup_key: format!("{}|{}", f.rule, f.key),
+        rule: f.rule.clone(),
+        kind: f.kind.as_str().to_string(),
+        brand: f.brand.clone(),
+        fired_at: f.at.timestamp(),
+        mention_ids: f.mention_ids.clone(),
+        why: serde_json::to_string(&f.why).unwrap_or_else(|_| "{}".into()),
     }
 }
 
+fn event_of_new(id: i64, m: &NewMention) -> MentionEvent {
+    event(
+        id,
+        &m.brand,
+        &m.source,
+        m.url.as_deref(),
+        &m.title,
+        &m.body,
+        &m.lang,
+        m.compound,
+        m.rating,
+        m.published_at,
+        m.fetched_at,
+    )
+}
+
 fn event_of_row(m: &MentionRow) -> MentionEvent {
+    event(
+        m.id,
+        &m.brand,
+        &m.source,
+        m.url.as_deref(),
+        &m.title,
+        &m.snippet,
+        &m.lang,
+        m.compound,
+        m.rating,
+        m.published_at,
+        m.fetched_at,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn event(
+    id: i64,
+    brand: &str,
+    source: &str,
+    url: Option<&str>,
+    title: &str,
+    text: &str,
+    lang: &str,
+    compound: f64,
+    rating: Option<f64>,
+    published_at: Option<i64>,
+    fetched_at: i64,
+) -> MentionEvent {
     MentionEvent {
-        id: m.id,
-        brand: m.brand.clone(),
-        source: m.source.clone(),
-        host: host_of(m.url.as_deref()),
-        url: m.url.clone().unwrap_or_default(),
-        title: m.title.clone(),
-        text: m.snippet.clone(),
-        lang: Some(m.lang.clone()),
-        compound: m.compound,
-        rating: m.rating,
-        published_at: event_time(m.published_at.map(ts), ts(m.fetched_at)),
+        id,
+        brand: brand.to_string(),
+        source: source.to_string(),
+        host: host_of(url),
+        url: url.unwrap_or_default().to_string(),
+        title: title.to_string(),
+        text: text.to_string(),
+        lang: Some(lang.to_string()),
+        compound,
+        rating,
+        published_at: event_time(published_at.map(ts), ts(fetched_at)),
     }
 }
 

@@ -51,11 +51,10 @@ mod recipient;
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use super::notice::RuleKind;
 use super::spike::Sensitivity;
-use crate::config::parse_duration;
 
 pub use engine::{Engine, EngineError, Fired, MentionEvent, event_time};
 pub use recipient::{BudgetConfig, RecipientConfig, recipient_for};
@@ -113,22 +112,22 @@ pub struct RuleConfig {
     #[serde(default)]
     pub hosts: Option<usize>,
     /// spreading: the window the hosts must be reached in.
-    #[serde(default, deserialize_with = "de_duration")]
+    #[serde(default, with = "crate::config::optional_duration")]
     pub within: Option<Duration>,
     /// source-failure: how long a source must fail before the rule fires.
-    #[serde(default, deserialize_with = "de_duration")]
+    #[serde(default, with = "crate::config::optional_duration")]
     pub after: Option<Duration>,
     /// Grouping: wait before the first notification of a new group.
-    #[serde(default, deserialize_with = "de_duration")]
+    #[serde(default, with = "crate::config::optional_duration")]
     pub group_wait: Option<Duration>,
     /// Grouping: wait between notifications of new alerts in a group.
-    #[serde(default, deserialize_with = "de_duration")]
+    #[serde(default, with = "crate::config::optional_duration")]
     pub group_interval: Option<Duration>,
     /// Grouping: resend a group still firing with nothing new after this long.
-    #[serde(default, deserialize_with = "de_duration")]
+    #[serde(default, with = "crate::config::optional_duration")]
     pub repeat_interval: Option<Duration>,
     /// Grouping: close a group whose alerts were not seen again for this long.
-    #[serde(default, deserialize_with = "de_duration")]
+    #[serde(default, with = "crate::config::optional_duration")]
     pub resolve_timeout: Option<Duration>,
 }
 
@@ -414,13 +413,6 @@ fn err(key: &str, message: String) -> (String, String) {
 
 fn default_brand() -> String {
     ALL_BRANDS.to_owned()
-}
-
-fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-    let s = String::deserialize(d)?;
-    parse_duration(&s)
-        .map(Some)
-        .map_err(serde::de::Error::custom)
 }
 
 #[cfg(test)]

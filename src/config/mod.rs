@@ -14,6 +14,7 @@ mod starter;
 mod toml_located;
 
 pub use delivery::{DEFAULT_SMTP_PASSWORD_ENV, SmtpConfig, WebConfig, WebhookConfig};
+pub use duration::option as optional_duration;
 pub use duration::{format_duration, parse_duration};
 pub use source::{DEFAULT_INTERVAL, DEFAULT_STALE_AFTER, MIN_INTERVAL, SourceConfig};
 pub use starter::STARTER_CONFIG;
