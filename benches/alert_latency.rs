@@ -49,7 +49,7 @@ async fn run(trials: usize) {
          [smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"vigia <a@vigia.test>\"\n\
          [[recipient]]\naddress = \"team@x.test\"\nbudget = {{ instant = 100000 }}\n\
          [[rule]]\nname = \"negative\"\nkind = \"instant\"\nthreshold = -0.5\ngroup_wait = \"0s\"\n\
-         group_interval = \"0s\"\nrecipients = [\"team@x.test\"]\n",
+         group_interval = \"1s\"\nrecipients = [\"team@x.test\"]\n",
         dir.path().join("bench.db").display(),
         sink.port
     );
