@@ -142,6 +142,13 @@ impl Folded {
                 continue;
             }
             last_space = false;
+            if ch.is_ascii() {
+                // The common case: no decomposition, one byte in, one byte out.
+                text.push(ch.to_ascii_lowercase());
+                origin.push(at);
+                origin_end.push(end);
+                continue;
+            }
             for c in ch.to_lowercase().nfd().filter(|c| !is_combining_mark(*c)) {
                 let before = text.len();
                 text.push(c);
