@@ -263,13 +263,18 @@ async fn run(path: &Path, once: bool) -> Result<()> {
         return Ok(());
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
     tokio::spawn(async move {
+        // Ctrl-C or SIGTERM (systemd, a supervisor): finish polls in flight, then exit.
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        eprintln!("stopping: finishing polls in flight (Ctrl-C again to force)");
+        let _ = stop.send(true);
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("stopping: finishing polls in flight (Ctrl-C again to force)");
-            let _ = stop.send(true);
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(130);
-            }
+            std::process::exit(130);
         }
     });
     eprintln!(

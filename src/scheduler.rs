@@ -5,7 +5,8 @@
 //! run at once. After a success the next check is the interval (or the server's max-age if
 //! longer) plus jitter so sources do not fire in lockstep; after a failure it backs off
 //! geometrically with jitter, capped, and honours Retry-After. A failing source is never
-//! disabled: at worst it is tried every [`MAX_BACKOFF`].
+//! disabled: at worst it is tried every [`MAX_BACKOFF`]. Due sources are claimed with a
+//! lease, so several workers on one PostgreSQL share them and fetch each once.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -29,6 +30,9 @@ pub const SUCCESS_JITTER: f64 = 0.1;
 pub const FAILURE_JITTER: f64 = 0.2;
 /// How often the scheduler looks for due sources when idle.
 pub const TICK: Duration = Duration::from_millis(250);
+/// A claimed source belongs to this worker for this long (longer than any poll can take:
+/// a few pages at the total timeout each); a crashed worker's sources come back after it.
+pub const SOURCE_LEASE: Duration = Duration::from_secs(300);
 /// How long shutdown waits for in-flight polls.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
@@ -94,7 +98,7 @@ pub async fn run(
         if free > 0 {
             let due = pipeline
                 .store
-                .due_sources(store::now(), (concurrency + in_flight.len()) as i64)
+                .claim_due_sources(store::now(), SOURCE_LEASE.as_secs() as i64, free as i64)
                 .await;
             match due {
                 Ok(due) => {

@@ -60,6 +60,17 @@ pub enum StoreError {
         name: &'static str,
         source: sqlx::Error,
     },
+    /// Another `vigia run` already works on this SQLite file.
+    #[error(
+        "another vigia worker is already running on {0}: SQLite serves one worker; stop it, or use PostgreSQL to run several"
+    )]
+    SecondWorker(std::path::PathBuf),
+    /// The single-worker lock file could not be used.
+    #[error("cannot use the lock file {path}: {detail}")]
+    Lock {
+        path: std::path::PathBuf,
+        detail: String,
+    },
     /// A stored value could not be read back.
     #[error("corrupt stored value in {what}: {detail}")]
     Corrupt { what: &'static str, detail: String },
@@ -68,6 +79,8 @@ pub enum StoreError {
 /// The database handle shared by every step. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// The SQLite file, when the store is one (for the single-worker lock).
+    sqlite_path: Option<std::path::PathBuf>,
     pool: AnyPool,
     /// Where writes go: a one-connection pool on SQLite, the main pool on PostgreSQL.
     writer: AnyPool,
@@ -102,6 +115,7 @@ impl Store {
                 let writer = sqlite(1).connect(&url).await?;
                 let pool = sqlite(MAX_CONNECTIONS).connect(&url).await?;
                 Store {
+                    sqlite_path: sqlite_file(&url),
                     pool,
                     writer,
                     backend,
@@ -110,6 +124,7 @@ impl Store {
             Backend::Postgres => {
                 let pool = options(MAX_CONNECTIONS).connect(&url).await?;
                 Store {
+                    sqlite_path: None,
                     writer: pool.clone(),
                     pool,
                     backend,
@@ -144,6 +159,33 @@ impl Store {
         })
     }
 
+    /// SQLite serves one worker: take an exclusive lock on `<file>.lock` for as long as the
+    /// returned file is held, or say plainly that another worker has it. PostgreSQL needs
+    /// no lock (workers share it through leases) and gets `None`.
+    pub fn lock_single_worker(&self) -> Result<Option<std::fs::File>, StoreError> {
+        let Some(path) = &self.sqlite_path else {
+            return Ok(None);
+        };
+        let mut lock_path = path.clone().into_os_string();
+        lock_path.push(".lock");
+        let lock_path = std::path::PathBuf::from(lock_path);
+        let io = |e: std::io::Error| StoreError::Lock {
+            path: lock_path.clone(),
+            detail: e.to_string(),
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::SecondWorker(path.clone())),
+            Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
+        }
+    }
+
     /// Close the pool, waiting for connections to return.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -174,6 +216,15 @@ fn normalize_url(url: &str) -> Result<(Backend, String), StoreError> {
         return Ok((Backend::Sqlite, url));
     }
     Err(StoreError::UnsupportedUrl(redact(url)))
+}
+
+/// The file of an SQLite URL (`sqlite://path?…` or `sqlite:path`).
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
 
 /// A URL with any password replaced, for messages and logs.

@@ -161,8 +161,13 @@ impl Store {
              next_check_at = CASE WHEN next_check_at > $3 THEN $3 ELSE next_check_at END \
              WHERE name = $1";
         const DEACTIVATE_ALL: &str = "UPDATE sources SET active = 0";
+        // Several workers starting at once sync the same config: one at a time.
+        const PG_SYNC_LOCK: &str = "SELECT pg_advisory_xact_lock(7316912005)";
         let now = now();
         let mut tx = self.begin_write().await?;
+        if self.backend == super::Backend::Postgres {
+            sqlx::query(PG_SYNC_LOCK).execute(&mut *tx).await?;
+        }
         sqlx::query(DEACTIVATE_ALL).execute(&mut *tx).await?;
         for s in sources {
             let url = s.poll_url().to_string();
@@ -209,18 +214,36 @@ impl Store {
         Ok(())
     }
 
-    /// Active sources due at `at`, oldest first.
-    pub async fn due_sources(&self, at: i64, limit: i64) -> Result<Vec<SourceRow>, StoreError> {
+    /// Claim up to `limit` active sources due at `at` for `lease_secs`: no other worker
+    /// gets them until their poll is recorded or the lease ends (a crashed worker's sources
+    /// come back then). On PostgreSQL concurrent claimers skip each other's rows.
+    pub async fn claim_due_sources(
+        &self,
+        at: i64,
+        lease_secs: i64,
+        limit: i64,
+    ) -> Result<Vec<SourceRow>, StoreError> {
+        let lock = match self.backend {
+            super::Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            super::Backend::Sqlite => "",
+        };
         let sql = format!(
-            "SELECT {COLUMNS} FROM sources WHERE active = 1 AND next_check_at <= $1 \
-             ORDER BY next_check_at, id LIMIT $2"
+            "UPDATE sources SET lease_until = $1 + $2 WHERE id IN (SELECT id FROM sources \
+             WHERE active = 1 AND next_check_at <= $1 \
+             AND (lease_until IS NULL OR lease_until <= $1) \
+             ORDER BY next_check_at, id LIMIT $3 {lock}) RETURNING {COLUMNS}"
         );
+        let mut tx = self.begin_write().await?;
         let rows = sqlx::query(&sql)
             .bind(at)
+            .bind(lease_secs)
             .bind(limit)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await?;
-        rows.iter().map(source_row).collect()
+        tx.commit().await?;
+        let mut out: Vec<SourceRow> = rows.iter().map(source_row).collect::<Result<_, _>>()?;
+        out.sort_by_key(|s| (s.next_check_at, s.id));
+        Ok(out)
     }
 
     /// Every active source, by name.
@@ -235,16 +258,18 @@ impl Store {
         const FETCHED: &str = "UPDATE sources SET last_checked_at = $2, last_success_at = $2, \
              next_check_at = $3, state = 'ok', error_count = 0, polls = polls + 1, \
              etag = $4, last_modified = $5, items_last_seen = $6, \
-             last_new_at = CASE WHEN $7 > 0 THEN $2 ELSE last_new_at END WHERE id = $1";
+             last_new_at = CASE WHEN $7 > 0 THEN $2 ELSE last_new_at END, lease_until = NULL \
+             WHERE id = $1";
         const NOT_MODIFIED: &str = "UPDATE sources SET last_checked_at = $2, \
              last_success_at = $2, next_check_at = $3, state = 'ok', error_count = 0, \
-             polls = polls + 1 WHERE id = $1";
+             polls = polls + 1, lease_until = NULL WHERE id = $1";
         const FAILED: &str = "UPDATE sources SET last_checked_at = $2, next_check_at = $3, \
              state = $4, error_count = error_count + 1, last_error = $5, last_error_at = $2, \
              polls = polls + 1, last_failed_body = COALESCE($6, last_failed_body), \
              last_failed_content_type = CASE WHEN $6 IS NULL THEN last_failed_content_type \
-             ELSE $7 END WHERE id = $1";
-        const DEFERRED: &str = "UPDATE sources SET next_check_at = $2 WHERE id = $1";
+             ELSE $7 END, lease_until = NULL WHERE id = $1";
+        const DEFERRED: &str =
+            "UPDATE sources SET next_check_at = $2, lease_until = NULL WHERE id = $1";
         let query = match &rec.outcome {
             PollOutcome::Fetched {
                 validators,

@@ -17,3 +17,4 @@ mod support;
 mod support_extract;
 mod support_fetch;
 mod support_smtp;
+mod workers;

@@ -75,7 +75,7 @@ impl Canned {
 #[derive(Clone, Default)]
 pub struct FixtureServer {
     routes: Arc<Mutex<HashMap<String, Canned>>>,
-    hits: Arc<Mutex<HashMap<String, usize>>>,
+    hits: Arc<Mutex<HashMap<String, Vec<std::time::Instant>>>>,
     /// Port on 127.0.0.1.
     pub port: u16,
 }
@@ -102,7 +102,17 @@ impl FixtureServer {
 
     /// Requests `/{name}` has received.
     pub fn hits(&self, name: &str) -> usize {
-        self.hits.lock().unwrap().get(name).copied().unwrap_or(0)
+        self.hit_times(name).len()
+    }
+
+    /// When `/{name}` was requested, in order.
+    pub fn hit_times(&self, name: &str) -> Vec<std::time::Instant> {
+        self.hits
+            .lock()
+            .unwrap()
+            .get(name)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// `http://127.0.0.1:port/name`
@@ -117,7 +127,13 @@ async fn answer(
     uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> Response<Body> {
-    *server.hits.lock().unwrap().entry(name.clone()).or_default() += 1;
+    server
+        .hits
+        .lock()
+        .unwrap()
+        .entry(name.clone())
+        .or_default()
+        .push(std::time::Instant::now());
     let canned = {
         let routes = server.routes.lock().unwrap();
         let with_query = uri.query().and_then(|q| routes.get(&format!("{name}?{q}")));
