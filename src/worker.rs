@@ -131,7 +131,10 @@ pub async fn run(
     store: Store,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), WorkerError> {
-    let _lock = store.lock_single_worker()?;
+    let lock = store.lock_single_worker()?;
+    if lock.is_some() {
+        store.release_leases().await?;
+    }
     let p = pipeline(config, store).await?;
     let sender = Sender::new(config)?;
     let alerts = tokio::spawn(alert_loop(p.clone(), sender, shutdown.clone()));

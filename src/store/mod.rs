@@ -186,6 +186,19 @@ impl Store {
         }
     }
 
+    /// Drop every source and outbox lease. Only for the holder of the SQLite single-worker
+    /// lock: no one else can hold a lease, so a crashed predecessor's leases are stale and
+    /// its work is picked up at once instead of when the leases end.
+    pub async fn release_leases(&self) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sources SET lease_until = NULL WHERE lease_until IS NOT NULL")
+            .execute(&self.writer)
+            .await?;
+        sqlx::query("UPDATE outbox SET lease_until = NULL WHERE lease_until IS NOT NULL")
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
     /// Close the pool, waiting for connections to return.
     pub async fn close(&self) {
         self.pool.close().await;
