@@ -227,10 +227,8 @@ impl Pipeline {
         source: &str,
         first: &Page,
     ) -> Result<(Vec<Item>, Vec<String>), PageError> {
-        let rule = match self.sources.get(source) {
-            Some(s) => s.rule().clone(),
-            None => Rule::Feed,
-        };
+        static FEED: Rule = Rule::Feed;
+        let rule = self.sources.get(source).map_or(&FEED, |s| s.rule());
         let mut parsed =
             rule.extract(&first.body, first.content_type.as_deref(), &first.final_url)?;
         let mut raw = std::mem::take(&mut parsed.extracted.items);

@@ -54,15 +54,21 @@ pub fn delay_after_failure(
     retry_after: Option<Duration>,
 ) -> Duration {
     let interval = Duration::from_secs(interval_secs.max(1) as u64);
-    let exp = failures.clamp(1, 32) as u32 - 1;
     let cap = MAX_BACKOFF.max(interval);
-    let base = interval
-        .checked_mul(BACKOFF_FACTOR.saturating_pow(exp))
-        .unwrap_or(cap)
-        .min(cap);
+    let base = backoff(interval, failures, cap);
     let jitter = rand::rng().random_range(-FAILURE_JITTER..=FAILURE_JITTER);
     let delay = base.mul_f64(1.0 + jitter).min(cap);
     retry_after.map_or(delay, |r| delay.max(r))
+}
+
+/// The geometric part of a backoff, without jitter: `first` × 2^(failures−1), capped.
+/// Shared by source polling and alert delivery, which each add their own jitter.
+pub fn backoff(first: Duration, failures: i64, cap: Duration) -> Duration {
+    let exp = failures.clamp(1, 32) as u32 - 1;
+    first
+        .checked_mul(BACKOFF_FACTOR.saturating_pow(exp))
+        .unwrap_or(cap)
+        .min(cap)
 }
 
 /// Poll every active source once, `concurrency` at a time (`vigia run --once`).

@@ -101,9 +101,16 @@ pub async fn run_once(config: &Config, store: Store) -> Result<Vec<PollReport>, 
 /// One round of the alert loop: source-failure rules, due groups into the outbox, then
 /// delivery of due outbox rows.
 pub async fn alert_round(p: &Pipeline, sender: &Sender) -> Result<Delivered, WorkerError> {
+    if let Some(live) = &p.alerts {
+        live.source_states(&p.store, chrono::Utc::now()).await?;
+    }
+    notify_and_deliver(p, sender).await
+}
+
+/// Due groups into the outbox, then delivery of due outbox rows.
+async fn notify_and_deliver(p: &Pipeline, sender: &Sender) -> Result<Delivered, WorkerError> {
     let now = chrono::Utc::now();
     if let Some(live) = &p.alerts {
-        live.source_states(&p.store, now).await?;
         live.notify_due(&p.store, now).await?;
     }
     Ok(sender.deliver_due(&p.store, now.timestamp()).await?)
@@ -111,8 +118,18 @@ pub async fn alert_round(p: &Pipeline, sender: &Sender) -> Result<Delivered, Wor
 
 /// The alert loop beside the scheduler: a round every [`ALERT_TICK`] until shutdown.
 async fn alert_loop(p: Arc<Pipeline>, sender: Sender, mut shutdown: watch::Receiver<bool>) {
+    // Source health changes on a scale of minutes: reading every source on every tick
+    // would put a full table scan on the fast loop.
+    let mut last_source_check: Option<std::time::Instant> = None;
     while !*shutdown.borrow() {
-        if let Err(e) = alert_round(&p, &sender).await {
+        let check_sources = last_source_check.is_none_or(|t| t.elapsed() >= SOURCE_CHECK);
+        let round = if check_sources {
+            last_source_check = Some(std::time::Instant::now());
+            alert_round(&p, &sender).await
+        } else {
+            notify_and_deliver(&p, &sender).await
+        };
+        if let Err(e) = round {
             tracing::error!(error = %e, "alert round failed; retrying");
         }
         tokio::select! {
@@ -122,6 +139,8 @@ async fn alert_loop(p: Arc<Pipeline>, sender: Sender, mut shutdown: watch::Recei
     }
 }
 
+/// How often the continuous loop evaluates source-failure rules.
+pub const SOURCE_CHECK: std::time::Duration = std::time::Duration::from_secs(15);
 /// How often due notifications and outbox rows are looked at.
 pub const ALERT_TICK: std::time::Duration = std::time::Duration::from_millis(500);
 

@@ -59,6 +59,8 @@ pub struct Live {
     recipients: Vec<RecipientConfig>,
     webhooks: Vec<WebhookConfig>,
     brands: Vec<BrandConfig>,
+    /// Highlights brands in notice snippets (built once).
+    matcher: Matcher,
     dashboard: Option<String>,
     from_domain: String,
 }
@@ -88,6 +90,7 @@ impl Live {
             recipients: config.recipients.clone(),
             webhooks: config.webhooks.clone(),
             brands: config.brands.clone(),
+            matcher: Matcher::new(&config.brands),
             dashboard: config.web.base_url.clone(),
             from_domain,
         }))
@@ -338,18 +341,14 @@ impl Live {
     }
 
     fn notice_mention(&self, m: &MentionRow) -> NoticeMention {
+        let brand = self.brands.iter().position(|b| b.name == m.brand);
         let highlight = self
-            .brands
-            .iter()
-            .find(|b| b.name == m.brand)
-            .map(|b| {
-                Matcher::new(std::slice::from_ref(b))
-                    .find(&m.snippet)
-                    .into_iter()
-                    .flat_map(|found| found.spans)
-                    .collect()
-            })
-            .unwrap_or_default();
+            .matcher
+            .find(&m.snippet)
+            .into_iter()
+            .filter(|found| Some(found.brand) == brand)
+            .flat_map(|found| found.spans)
+            .collect();
         let listed: Vec<(String, f64)> = serde_json::from_str(&m.terms).unwrap_or_default();
         // A word used twice is one term with its weights summed.
         let mut terms: Vec<(String, f64)> = Vec::new();

@@ -149,11 +149,7 @@ impl Sender {
 /// Wait before attempt `n + 1` after `n` failures: 30 s × 2^(n−1), capped at an hour,
 /// ±20 % jitter so a recovering server is not hit by every row at once.
 pub fn retry_delay(failures: i64) -> Duration {
-    let exp = failures.clamp(1, 20) as u32 - 1;
-    let base = FIRST_RETRY
-        .checked_mul(2u32.saturating_pow(exp))
-        .unwrap_or(MAX_RETRY)
-        .min(MAX_RETRY);
+    let base = crate::scheduler::backoff(FIRST_RETRY, failures, MAX_RETRY);
     base.mul_f64(1.0 + rand::rng().random_range(-0.2..=0.2))
 }
 
