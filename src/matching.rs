@@ -244,6 +244,7 @@ mod tests {
             aliases: aliases.iter().map(|s| s.to_string()).collect(),
             exclude: exclude.iter().map(|s| s.to_string()).collect(),
             lang: None,
+            sla: None,
         }
     }
 

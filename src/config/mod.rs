@@ -164,6 +164,20 @@ pub struct BrandConfig {
     /// Force the language of this brand's mentions: `auto` (default), `en` or `es`.
     #[serde(default, deserialize_with = "de_lang")]
     pub lang: Option<Lang>,
+    /// How soon a negative mention should get its first response ("4h", "1d"); the
+    /// response KPIs measure against it. Default [`DEFAULT_SLA`].
+    #[serde(default, with = "optional_duration")]
+    pub sla: Option<Duration>,
+}
+
+/// The response SLA of a brand that sets none.
+pub const DEFAULT_SLA: Duration = Duration::from_secs(24 * 3600);
+
+impl BrandConfig {
+    /// The brand's response SLA in seconds.
+    pub fn sla_secs(&self) -> i64 {
+        self.sla.unwrap_or(DEFAULT_SLA).as_secs() as i64
+    }
 }
 
 /// Why a config file was refused.

@@ -38,6 +38,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0003_alerts.sql"),
         postgres: include_str!("../../migrations/postgres/0003_alerts.sql"),
     },
+    Migration {
+        version: 4,
+        name: "triage",
+        sqlite: include_str!("../../migrations/sqlite/0004_triage.sql"),
+        postgres: include_str!("../../migrations/postgres/0004_triage.sql"),
+    },
 ];
 
 const CREATE_VERSIONS: &str = "CREATE TABLE IF NOT EXISTS vigia_migrations (\
