@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod check;
 pub mod config;
 pub mod demo;
+pub mod digest;
 pub mod extract;
 pub mod fetch;
 pub mod matching;

@@ -119,6 +119,30 @@ enum Command {
         /// The text to score; omit to read lines from stdin.
         text: Option<String>,
     },
+    /// Preview the weekly digest as an HTML file, or queue and send the digests due now.
+    #[command(group(clap::ArgGroup::new("action").required(true).args(["preview", "send"])))]
+    Digest {
+        /// Write the digest's HTML (charts inline as data: URIs) to this file.
+        #[arg(long, value_name = "FILE.html")]
+        preview: Option<PathBuf>,
+        /// Queue the digests whose cron fired in the last 24 hours (once per recipient and
+        /// week) and deliver them through the outbox.
+        #[arg(long)]
+        send: bool,
+        /// With --preview: last-week, this-week or an ISO week such as 2026-W44.
+        #[arg(long, default_value = "last-week", value_parser = parse_period)]
+        period: vigia::digest::PeriodChoice,
+        /// With --preview: render it as this address gets it (language, held alerts).
+        #[arg(long, value_name = "ADDR")]
+        recipient: Option<String>,
+        /// With --preview: the [[digest]] to preview (default: the first one, or a built-in
+        /// weekly digest of all brands when the config has none).
+        #[arg(long, value_name = "DIGEST")]
+        name: Option<String>,
+        /// With --preview: the language (default: the digest's, else the recipient's).
+        #[arg(long, value_parser = ["en", "es"])]
+        lang: Option<String>,
+    },
     /// Run the whole pipeline offline on bundled fixtures and print a summary.
     Demo {
         /// Directory for the demo database (default: a fresh temporary directory).
@@ -226,6 +250,44 @@ async fn dispatch(cli: Cli) -> Result<()> {
             jsonl,
             text,
         } => score(&lang, &mode, jsonl, text),
+        Command::Digest {
+            preview,
+            send,
+            period,
+            recipient,
+            name,
+            lang,
+        } => {
+            let config = load(&cli.config)?;
+            let store = open_store(&config).await?;
+            let now = chrono::Utc::now();
+            if send {
+                print!("{}", vigia::digest::cli::send(&store, &config, now).await?);
+            }
+            if let Some(file) = preview {
+                let opts = vigia::digest::cli::PreviewOptions {
+                    file,
+                    period,
+                    recipient,
+                    name,
+                    lang: lang.map(|l| {
+                        if l == "es" {
+                            vigia::alerts::notice::NoticeLang::Es
+                        } else {
+                            vigia::alerts::notice::NoticeLang::En
+                        }
+                    }),
+                };
+                let done = vigia::digest::cli::preview(&store, &config, &opts, now).await?;
+                println!(
+                    "wrote {} ({}): {}",
+                    done.file.display(),
+                    done.period,
+                    done.subject
+                );
+            }
+            Ok(())
+        }
         Command::Demo { dir } => {
             let summary = demo::run(dir.as_deref()).await?;
             print!("{summary}");
@@ -236,6 +298,10 @@ async fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn parse_period(s: &str) -> Result<vigia::digest::PeriodChoice, String> {
+    s.parse()
 }
 
 fn init(path: &Path, force: bool) -> Result<()> {

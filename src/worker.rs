@@ -116,12 +116,28 @@ async fn notify_and_deliver(p: &Pipeline, sender: &Sender) -> Result<Delivered, 
     Ok(sender.deliver_due(&p.store, now.timestamp()).await?)
 }
 
-/// The alert loop beside the scheduler: a round every [`ALERT_TICK`] until shutdown.
-async fn alert_loop(p: Arc<Pipeline>, sender: Sender, mut shutdown: watch::Receiver<bool>) {
+/// The alert loop beside the scheduler: a round every [`ALERT_TICK`] until shutdown; with
+/// `digests` (a config that has `[[digest]]`s), the digests that fell due are queued once a
+/// [`DIGEST_CHECK`] and go out with the round's deliveries.
+async fn alert_loop(
+    p: Arc<Pipeline>,
+    sender: Sender,
+    digests: Option<Config>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     // Source health changes on a scale of minutes: reading every source on every tick
     // would put a full table scan on the fast loop.
     let mut last_source_check: Option<std::time::Instant> = None;
+    let mut last_digest_check: Option<std::time::Instant> = None;
     while !*shutdown.borrow() {
+        if let Some(config) = &digests
+            && last_digest_check.is_none_or(|t| t.elapsed() >= DIGEST_CHECK)
+        {
+            last_digest_check = Some(std::time::Instant::now());
+            if let Err(e) = crate::digest::queue_due(&p.store, config, chrono::Utc::now()).await {
+                tracing::error!(error = %e, "queueing due digests failed; retrying");
+            }
+        }
         let check_sources = last_source_check.is_none_or(|t| t.elapsed() >= SOURCE_CHECK);
         let round = if check_sources {
             last_source_check = Some(std::time::Instant::now());
@@ -141,6 +157,9 @@ async fn alert_loop(p: Arc<Pipeline>, sender: Sender, mut shutdown: watch::Recei
 
 /// How often the continuous loop evaluates source-failure rules.
 pub const SOURCE_CHECK: std::time::Duration = std::time::Duration::from_secs(15);
+/// How often the continuous loop looks for digests whose cron fired (one indexed lookup
+/// per recipient when nothing is due).
+pub const DIGEST_CHECK: std::time::Duration = std::time::Duration::from_secs(60);
 /// How often due notifications and outbox rows are looked at.
 pub const ALERT_TICK: std::time::Duration = std::time::Duration::from_millis(500);
 
@@ -156,7 +175,8 @@ pub async fn run(
     }
     let p = pipeline(config, store).await?;
     let sender = Sender::new(config)?;
-    let alerts = tokio::spawn(alert_loop(p.clone(), sender, shutdown.clone()));
+    let digests = (!config.digests.is_empty()).then(|| config.clone());
+    let alerts = tokio::spawn(alert_loop(p.clone(), sender, digests, shutdown.clone()));
     scheduler::run(p, config.fetch.concurrency, shutdown).await?;
     let _ = alerts.await;
     Ok(())

@@ -8,12 +8,14 @@
 //! which rule was broken.
 
 mod delivery;
+mod digest;
 mod duration;
 mod source;
 mod starter;
 mod toml_located;
 
 pub use delivery::{DEFAULT_SMTP_PASSWORD_ENV, SmtpConfig, WebConfig, WebhookConfig};
+pub use digest::{CronSchedule, DigestConfig, DigestPeriod};
 pub use duration::option as optional_duration;
 pub use duration::{format_duration, parse_duration};
 pub use source::{DEFAULT_INTERVAL, DEFAULT_STALE_AFTER, MIN_INTERVAL, SourceConfig};
@@ -67,6 +69,9 @@ pub struct Config {
     /// The dashboard's address.
     #[serde(default)]
     pub web: WebConfig,
+    /// Weekly digest emails (`[[digest]]`).
+    #[serde(default, rename = "digest")]
+    pub digests: Vec<DigestConfig>,
 }
 
 /// `[database]`
@@ -319,6 +324,8 @@ impl Config {
                 ));
             }
         }
+        digest::validate(&self.digests, &brand_names, self.smtp.is_some())
+            .map_err(|(key, message)| invalid(key, message))?;
         for (i, source) in self.sources.iter_mut().enumerate() {
             source
                 .resolve()

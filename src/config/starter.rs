@@ -39,4 +39,15 @@ kind = "feed"
 url = "https://example.com/rss"
 interval = "15m"                   # "30s", "15m", "1h", "1d"; at least 5s
 # lang = "en"                      # force the language of this source's mentions
+
+# A weekly digest email (needs an [smtp] table): last week's volume, sentiment, charts,
+# the negatives still unanswered, response times, alerts and sources that had trouble.
+# Preview it any time with `vigia digest --preview digest.html`.
+# [[digest]]
+# name = "weekly"
+# cron = "0 8 * * MON"             # minute hour day-of-month month day-of-week (Mondays 08:00)
+# timezone = "Europe/Madrid"       # IANA name; the week is Monday to Monday in this timezone
+# to = ["marketing@example.com"]
+# lang = "es"                      # en | es; default: each address's [[recipient]] lang, else en
+# brands = []                      # empty: every brand
 "#;

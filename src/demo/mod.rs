@@ -47,6 +47,9 @@ pub enum DemoError {
     /// The store failed.
     #[error("demo: {0}")]
     Store(#[from] StoreError),
+    /// The digest preview failed.
+    #[error("demo: {0}")]
+    Digest(#[from] crate::digest::DigestError),
 }
 
 /// A fixture served by the demo server: path, content type, bytes.
@@ -227,6 +230,7 @@ pub async fn run(dir: Option<&Path>) -> Result<String, DemoError> {
     );
     out.push_str(&worker::summarize(&second));
     out.push_str(&caught_report(&sink.caught(), before, &dir).map_err(io(&dir))?);
+    out.push_str(&digest_previews(&store, &config, &dir).await?);
     let _ = writeln!(
         out,
         "\nStored in {}\nTry: vigia mentions --config {} --label negative",
@@ -234,6 +238,30 @@ pub async fn run(dir: Option<&Path>) -> Result<String, DemoError> {
         config_path.display()
     );
     store.close().await;
+    Ok(out)
+}
+
+/// The weekly digest of the demo's data, previewed in English and Spanish beside the
+/// database. The data is minutes old, so the week shown is the current one.
+async fn digest_previews(store: &Store, config: &Config, dir: &Path) -> Result<String, DemoError> {
+    use crate::alerts::notice::NoticeLang;
+    use crate::digest::{PeriodChoice, cli};
+    let mut out =
+        String::from("\nWeekly digest previews (this week so far; open them in a browser):\n");
+    for (lang, file) in [
+        (NoticeLang::En, "digest-en.html"),
+        (NoticeLang::Es, "digest-es.html"),
+    ] {
+        let opts = cli::PreviewOptions {
+            file: dir.join(file),
+            period: PeriodChoice::ThisWeek,
+            recipient: None,
+            name: None,
+            lang: Some(lang),
+        };
+        let done = cli::preview(store, config, &opts, chrono::Utc::now()).await?;
+        let _ = writeln!(out, "  {}\n    {}", done.file.display(), done.subject);
+    }
     Ok(out)
 }
 

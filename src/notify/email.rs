@@ -84,7 +84,7 @@ pub(crate) fn render_text(notice: &Notice, lang: NoticeLang) -> Result<String, N
 /// Escapes text for HTML element content and quoted attributes. Unlike minijinja's
 /// default it leaves `/` alone, so `href` values stay plain URLs for mail clients and
 /// link scanners that do not decode entities in attributes.
-fn escape_html(s: &str) -> String {
+pub(crate) fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
     for c in s.chars() {
         match c {

@@ -15,7 +15,7 @@
 //! [`SendError`], so the outbox owns the retry policy in one place.
 
 pub mod email;
-mod fmt;
+pub(crate) mod fmt;
 pub mod sender;
 pub mod smtp;
 mod view;

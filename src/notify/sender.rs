@@ -13,7 +13,7 @@ use std::time::Duration;
 use rand::Rng;
 
 use super::email::Email;
-use super::smtp::{DEFAULT_SMTP_TIMEOUT, Mailer, SmtpSettings};
+use super::smtp::{DEFAULT_SMTP_TIMEOUT, InlinePart, Mailer, SmtpSettings};
 use super::webhook::{self, WebhookSettings};
 use super::{NotifyError, SendError};
 use crate::config::Config;
@@ -129,7 +129,15 @@ impl Sender {
                     text: m.body_text.clone(),
                     html: m.body_html.clone().unwrap_or_default(),
                 };
-                mailer.send(&m.recipient, &email, &m.message_id).await
+                let parts: Vec<InlinePart> = match &row.inline_parts {
+                    Some(json) => serde_json::from_str(json).map_err(|e| {
+                        SendError::Permanent(format!("stored inline parts do not parse: {e}"))
+                    })?,
+                    None => Vec::new(),
+                };
+                mailer
+                    .send_with_parts(&m.recipient, &email, &parts, &m.message_id)
+                    .await
             }
             "webhook" => {
                 let Some(settings) = self.webhooks.get(&m.recipient) else {

@@ -17,12 +17,16 @@
 //!   mechanism). Those are server or configuration states that get fixed, and the
 //!   message itself is fine, so the outbox keeps it and delivers it afterwards: an alert
 //!   waiting in the queue beats one buried among dead letters.
+//! - A message may carry inline parts ([`InlinePart`], the digest's charts): the HTML and
+//!   its parts then travel as multipart/related inside the multipart/alternative, so mail
+//!   clients show the images in place by Content-ID and never fetch anything remote.
 
 use std::fmt;
 use std::time::Duration;
 
-use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use base64::Engine as _;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::{Digest, Sha256};
@@ -46,6 +50,20 @@ pub enum TlsMode {
     Starttls,
     /// TLS from the first byte (usually port 465).
     Tls,
+}
+
+/// A part the HTML shows by Content-ID (`<img src="cid:…">`), such as a digest's chart:
+/// the JSON form of the outbox's `inline_parts` column.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InlinePart {
+    /// The Content-ID, without angle brackets.
+    pub cid: String,
+    /// MIME type, e.g. `image/png`.
+    pub content_type: String,
+    /// The bytes, standard base64.
+    pub base64: String,
+    /// What the part shows, for people who cannot see it (the HTML carries it as `alt`).
+    pub alt: String,
 }
 
 /// Where and how to send email.
@@ -143,6 +161,30 @@ impl Mailer {
 
     /// Sends `email` to `to` as multipart/alternative (text + HTML) with `message_id`.
     pub async fn send(&self, to: &str, email: &Email, message_id: &str) -> Result<(), SendError> {
+        self.send_with_parts(to, email, &[], message_id).await
+    }
+
+    /// Sends `email` with `parts` shown inside its HTML: multipart/alternative of the text
+    /// and a multipart/related of the HTML and the parts (by Content-ID). Without parts it
+    /// is the plain alternative of [`Mailer::send`].
+    pub async fn send_with_parts(
+        &self,
+        to: &str,
+        email: &Email,
+        parts: &[InlinePart],
+        message_id: &str,
+    ) -> Result<(), SendError> {
+        let body = if parts.is_empty() {
+            MultiPart::alternative_plain_html(email.text.clone(), email.html.clone())
+        } else {
+            let mut related = MultiPart::related().singlepart(SinglePart::html(email.html.clone()));
+            for part in parts {
+                related = related.singlepart(inline_part(part)?);
+            }
+            MultiPart::alternative()
+                .singlepart(SinglePart::plain(email.text.clone()))
+                .multipart(related)
+        };
         let to: Mailbox = to.parse().map_err(|e| {
             SendError::Permanent(format!("recipient {to:?} is not a valid address: {e}"))
         })?;
@@ -156,10 +198,7 @@ impl Mailer {
                 AUTO_SUBMITTED,
                 "auto-generated".to_string(),
             ))
-            .multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                email.html.clone(),
-            ))
+            .multipart(body)
             .map_err(|e| SendError::Permanent(format!("could not build the message: {e}")))?;
         self.transport
             .send(message)
@@ -167,6 +206,22 @@ impl Mailer {
             .map(|_| ())
             .map_err(|e| classify(&e))
     }
+}
+
+/// One inline part as a MIME part; a part that cannot be decoded will never send.
+fn inline_part(part: &InlinePart) -> Result<SinglePart, SendError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(part.base64.as_bytes())
+        .map_err(|e| {
+            SendError::Permanent(format!("inline part {} is not base64: {e}", part.cid))
+        })?;
+    let content_type = ContentType::parse(&part.content_type).map_err(|e| {
+        SendError::Permanent(format!(
+            "inline part {} has a bad content type {:?}: {e}",
+            part.cid, part.content_type
+        ))
+    })?;
+    Ok(Attachment::new_inline(one_line(&part.cid)).body(bytes, content_type))
 }
 
 /// A stable Message-ID for an outbox dedup key: the same key always gives the same id.

@@ -152,7 +152,7 @@ impl Store {
         brand: Option<&str>,
         from: i64,
         to: i64,
-        sla_secs: &dyn Fn(&str) -> i64,
+        sla_secs: &(dyn Fn(&str) -> i64 + Sync),
     ) -> Result<ResponseKpis, StoreError> {
         let sql = format!(
             "SELECT brand, fetched_at, first_response_at FROM mentions \

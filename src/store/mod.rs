@@ -22,7 +22,8 @@ mod sources;
 
 pub use mentions::{MentionFilter, MentionRow, NewMention, insert_mentions};
 pub use outbox::{
-    AlertRow, NewAlert, NewOutbox, OutboxRow, admit_budget, insert_alerts, queue_notification,
+    AlertRow, NewAlert, NewOutbox, OutboxRow, admit_budget, insert_alerts, queue_message,
+    queue_notification,
 };
 pub use sources::{PollOutcome, PollRecord, SourceRow, SourceState};
 

@@ -85,6 +85,8 @@ pub struct OutboxRow {
     pub created_at: i64,
     /// When it was delivered (Unix seconds).
     pub sent_at: Option<i64>,
+    /// Parts the HTML shows by Content-ID, as JSON (`notify::smtp::InlinePart`s).
+    pub inline_parts: Option<String>,
 }
 
 /// Insert alerts unless their dedup key exists; returns the ids of the new ones.
@@ -120,31 +122,13 @@ pub async fn queue_notification(
     alert_ids: &[i64],
     now: i64,
 ) -> Result<usize, StoreError> {
-    const INSERT: &str = "INSERT INTO outbox (dedup_key, channel, recipient, rule, brand, subject, \
-         body_text, body_html, payload, message_id, status, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11) \
-         ON CONFLICT (dedup_key) DO NOTHING";
     const NOTIFIED: &str =
         "UPDATE alerts SET notified_at = $2 WHERE id = $1 AND notified_at IS NULL";
-    let conn: &mut AnyConnection = tx;
     let mut new = 0;
     for m in messages {
-        let done = sqlx::query(INSERT)
-            .bind(&m.dedup_key)
-            .bind(&m.channel)
-            .bind(&m.recipient)
-            .bind(&m.rule)
-            .bind(m.brand.clone())
-            .bind(&m.subject)
-            .bind(&m.body_text)
-            .bind(m.body_html.clone())
-            .bind(m.payload.clone())
-            .bind(&m.message_id)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
-        new += done.rows_affected() as usize;
+        new += usize::from(queue_message(tx, m, None, now).await?);
     }
+    let conn: &mut AnyConnection = tx;
     for id in alert_ids {
         sqlx::query(NOTIFIED)
             .bind(*id)
@@ -153,6 +137,38 @@ pub async fn queue_notification(
             .await?;
     }
     Ok(new)
+}
+
+/// Queue one message with optional inline parts (JSON, see [`OutboxRow::inline_parts`]),
+/// due at once, unless its dedup key is already queued; true when it was new.
+pub async fn queue_message(
+    tx: &mut Transaction<'static, Any>,
+    m: &NewOutbox,
+    inline_parts: Option<&str>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    const INSERT: &str = "INSERT INTO outbox (dedup_key, channel, recipient, rule, brand, subject, \
+         body_text, body_html, payload, message_id, status, attempts, next_attempt_at, created_at, \
+         inline_parts) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11, $12) \
+         ON CONFLICT (dedup_key) DO NOTHING";
+    let conn: &mut AnyConnection = tx;
+    let done = sqlx::query(INSERT)
+        .bind(&m.dedup_key)
+        .bind(&m.channel)
+        .bind(&m.recipient)
+        .bind(&m.rule)
+        .bind(m.brand.clone())
+        .bind(&m.subject)
+        .bind(&m.body_text)
+        .bind(m.body_html.clone())
+        .bind(m.payload.clone())
+        .bind(&m.message_id)
+        .bind(now)
+        .bind(inline_parts.map(str::to_owned))
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Count one notification against a recipient's daily budget for a kind: it is sent while
@@ -191,7 +207,7 @@ pub async fn admit_budget(
 
 const OUTBOX_COLUMNS: &str = "id, dedup_key, channel, recipient, rule, brand, subject, \
      body_text, body_html, payload, message_id, status, attempts, next_attempt_at, last_error, \
-     created_at, sent_at";
+     created_at, sent_at, inline_parts";
 
 impl Store {
     /// Alerts not yet in a notification, oldest first (to rebuild groups at start).
@@ -348,5 +364,6 @@ fn outbox_row(r: &AnyRow) -> Result<OutboxRow, StoreError> {
         last_error: r.try_get("last_error")?,
         created_at: r.try_get("created_at")?,
         sent_at: r.try_get("sent_at")?,
+        inline_parts: r.try_get("inline_parts")?,
     })
 }

@@ -5,6 +5,7 @@ mod alerts_detect;
 mod alerts_live;
 mod alerts_rules;
 mod cli;
+mod digest;
 mod extract;
 mod fetch;
 mod kpi;

@@ -17,6 +17,10 @@ pub struct Seed {
     pub first_response_at: Option<i64>,
     pub resolved_at: Option<i64>,
     pub label_override: Option<&'static str>,
+    /// The original's URL (default `https://example.com/{i}`).
+    pub url: Option<String>,
+    /// Who the mention is assigned to.
+    pub assignee: Option<&'static str>,
 }
 
 impl Seed {
@@ -39,6 +43,8 @@ impl Seed {
             first_response_at: None,
             resolved_at: None,
             label_override: None,
+            url: None,
+            assignee: None,
         }
     }
 }
@@ -52,7 +58,11 @@ pub async fn seed(store: &Store, seeds: &[Seed]) -> Vec<i64> {
             brand: s.brand.into(),
             item_key: format!("seed-{i}-{}", s.title),
             source: s.source.into(),
-            url: Some(format!("https://example.com/{i}")),
+            url: Some(
+                s.url
+                    .clone()
+                    .unwrap_or_else(|| format!("https://example.com/{i}")),
+            ),
             title: s.title.clone(),
             snippet: s.title.clone(),
             body: s.title.clone(),
@@ -82,12 +92,13 @@ pub async fn seed(store: &Store, seeds: &[Seed]) -> Vec<i64> {
     for (s, id) in seeds.iter().zip(&ids) {
         sqlx::query(
             "UPDATE mentions SET status = $1, first_response_at = $2, resolved_at = $3, \
-             label_override = $4 WHERE id = $5",
+             label_override = $4, assignee = $5 WHERE id = $6",
         )
         .bind(s.status)
         .bind(s.first_response_at)
         .bind(s.resolved_at)
         .bind(s.label_override)
+        .bind(s.assignee)
         .bind(*id)
         .execute(store.writer())
         .await
