@@ -21,4 +21,5 @@ pub mod report;
 pub mod scheduler;
 pub mod sentiment;
 pub mod store;
+pub mod web;
 pub mod worker;

@@ -13,7 +13,7 @@ use vigia::config::{self, Config};
 use vigia::report::{self, Format};
 use vigia::sentiment::{self, Analyzer, Lang, LangChoice, Mode};
 use vigia::store::{MentionFilter, Store};
-use vigia::{demo, worker};
+use vigia::{demo, web, worker};
 
 /// vigia — online reputation monitor: watches feeds and review sites for your brands,
 /// scores sentiment (English and Spanish) and keeps the mentions for your team.
@@ -148,12 +148,44 @@ enum Command {
         /// Directory for the demo database (default: a fresh temporary directory).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Then serve the dashboard on the demo data (with some triage history) and print
+        /// a login, until Ctrl-C.
+        #[arg(long)]
+        serve: bool,
+    },
+    /// Serve the dashboard alone (no polling) on `[web] listen`, until Ctrl-C.
+    Serve,
+    /// Dashboard accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
     },
     /// Print sentiment accuracy on the evaluation corpora (needs ../shared/eval).
     EvalSentiment {
         /// The evaluation corpora directory.
         #[arg(long, default_value = "../shared/eval")]
         dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a dashboard user; the password is prompted without echo (or read from the
+    /// first line of stdin when piped).
+    Add {
+        /// Their email address (the login name).
+        email: String,
+        /// admin (also retries dead letters), member (triages) or viewer (reads only).
+        #[arg(long, value_parser = ["admin", "member", "viewer"], default_value = "member")]
+        role: String,
+    },
+    /// Create an API token for a user and print it once (only its hash is stored).
+    Token {
+        /// The user's email address.
+        email: String,
+        /// What the token is for, e.g. "reporting-script".
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -288,9 +320,31 @@ async fn dispatch(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Demo { dir } => {
+        Command::Demo { dir, serve } => {
+            if serve {
+                return Ok(web::cli::demo_serve(dir.as_deref()).await?);
+            }
             let summary = demo::run(dir.as_deref()).await?;
             print!("{summary}");
+            Ok(())
+        }
+        Command::Serve => {
+            let config = load(&cli.config)?;
+            let store = open_store(&config).await?;
+            Ok(web::cli::serve(&config, store).await?)
+        }
+        Command::User { command } => {
+            let store = open_store(&load(&cli.config)?).await?;
+            match command {
+                UserCommand::Add { email, role } => {
+                    println!("{}", web::cli::user_add(&store, &email, &role).await?);
+                }
+                UserCommand::Token { email, name } => {
+                    let token = web::cli::user_token(&store, &email, &name).await?;
+                    eprintln!("API token for {email} (shown once; store it now):");
+                    println!("{token}");
+                }
+            }
             Ok(())
         }
         Command::EvalSentiment { dir } => {

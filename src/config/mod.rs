@@ -14,7 +14,10 @@ mod source;
 mod starter;
 mod toml_located;
 
-pub use delivery::{DEFAULT_SMTP_PASSWORD_ENV, SmtpConfig, WebConfig, WebhookConfig};
+pub use delivery::{
+    Cidr, DEFAULT_SESSION_TTL, DEFAULT_SMTP_PASSWORD_ENV, DEFAULT_WEB_LISTEN, SmtpConfig,
+    WebConfig, WebhookConfig,
+};
 pub use digest::{CronSchedule, DigestConfig, DigestPeriod};
 pub use duration::option as optional_duration;
 pub use duration::{format_duration, parse_duration};

@@ -323,7 +323,7 @@ impl Store {
     }
 }
 
-fn alert_row(r: &AnyRow) -> Result<AlertRow, StoreError> {
+pub(super) fn alert_row(r: &AnyRow) -> Result<AlertRow, StoreError> {
     let ids: String = r.try_get("mention_ids")?;
     Ok(AlertRow {
         id: r.try_get("id")?,

@@ -20,4 +20,6 @@ mod support_extract;
 mod support_fetch;
 mod support_seed;
 mod support_smtp;
+mod support_web;
+mod web;
 mod workers;

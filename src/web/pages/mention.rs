@@ -1,0 +1,336 @@
+//! One mention: what was said (brand highlighted), why it scored as it did, its triage
+//! state and history, and the actions a member can take.
+//!
+//! Every action is one small form posting to `/mentions/{id}/triage` with the version the
+//! page was drawn from; if someone else changed the mention meanwhile the store answers
+//! "conflict" and the page comes back with the latest state instead of overwriting it.
+//! After a change the browser is redirected (POST → redirect → GET), so reloading never
+//! repeats an action.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use chrono::{NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+use minijinja::context;
+use minijinja::value::Value;
+use serde::{Deserialize, Serialize};
+
+use super::{flash, frame, label_text, stars, status_text};
+use crate::store::accounts::Role;
+use crate::store::now;
+use crate::store::triage::{Action, MentionDetail, TriageError};
+use crate::web::auth::{RequestCtx, Viewer};
+use crate::web::highlight::{bare_brand, highlight};
+use crate::web::i18n::Lang;
+use crate::web::params::LABELS;
+use crate::web::{AppState, WebError, render};
+
+/// `?done=` / `?error=`
+#[derive(Debug, Default, Deserialize)]
+pub struct Flash {
+    done: Option<String>,
+    error: Option<String>,
+}
+
+/// Every triage form's fields (each form sends the ones it has).
+#[derive(Debug, Default, Deserialize)]
+pub struct TriageForm {
+    action: String,
+    #[serde(default)]
+    version: Option<i64>,
+    #[serde(default)]
+    assignee: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    response_url: Option<String>,
+    #[serde(default)]
+    responded_at: Option<String>,
+    #[serde(default)]
+    exclude_term: Option<String>,
+    #[serde(default)]
+    label: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TermView {
+    text: String,
+    weight: f64,
+    weight_text: String,
+    width: f64,
+}
+
+#[derive(Serialize)]
+struct EventView {
+    at: i64,
+    actor: String,
+    action_text: String,
+    from_status: Option<String>,
+    to_status: Option<String>,
+    from_text: String,
+    to_text: String,
+    detail: Option<String>,
+}
+
+/// A link only for http(s) addresses (W06): `javascript:` and friends stay text.
+pub fn safe_link(url: Option<&str>) -> Option<String> {
+    let parsed = url::Url::parse(url?.trim()).ok()?;
+    matches!(parsed.scheme(), "http" | "https").then(|| parsed.to_string())
+}
+
+/// The terms JSON (`[[term, weight], …]`) as rows with bar widths (0..100).
+fn terms(json: &str) -> Vec<TermView> {
+    let list: Vec<(String, f64)> = serde_json::from_str(json).unwrap_or_default();
+    let max = list
+        .iter()
+        .map(|(_, w)| w.abs())
+        .fold(0.0, f64::max)
+        .max(1e-9);
+    list.into_iter()
+        .map(|(text, weight)| TermView {
+            width: (weight.abs() / max * 100.0).round(),
+            weight_text: format!("{weight:+.2}"),
+            text,
+            weight,
+        })
+        .collect()
+}
+
+/// `GET /mentions/{id}`
+pub async fn page(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<i64>,
+    Query(q): Query<Flash>,
+) -> Result<Response, WebError> {
+    let f = frame(&ctx, &viewer, "inbox");
+    let (message, kind) = flash(f.lang, q.done.as_deref(), q.error.as_deref());
+    render_page(&app, &ctx, &viewer, id, message, kind, StatusCode::OK).await
+}
+
+async fn render_page(
+    app: &AppState,
+    ctx: &RequestCtx,
+    viewer: &Viewer,
+    id: i64,
+    message: Option<String>,
+    kind: &str,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let f = frame(ctx, viewer, "inbox");
+    let store = app.store();
+    let Some(m) = store.mention_detail(id).await? else {
+        return Err(WebError::NotFound);
+    };
+    let events: Vec<EventView> = store
+        .mention_events(id)
+        .await?
+        .into_iter()
+        .map(|e| EventView {
+            at: e.at,
+            actor: e.actor,
+            action_text: f.lang.t(&format!("action_{}", e.action)).to_string(),
+            from_text: e
+                .from_status
+                .as_deref()
+                .map(|s| status_text(f.lang, s))
+                .unwrap_or_default(),
+            to_text: e
+                .to_status
+                .as_deref()
+                .map(|s| status_text(f.lang, s))
+                .unwrap_or_default(),
+            from_status: e.from_status,
+            to_status: e.to_status,
+            detail: e.detail,
+        })
+        .collect();
+    let users: Vec<String> = if viewer.can_triage() {
+        store
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| u.role >= Role::Member)
+            .map(|u| u.email)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let brand = app
+        .config()
+        .brands
+        .iter()
+        .find(|b| b.name == m.brand)
+        .cloned()
+        .unwrap_or_else(|| bare_brand(&m.brand));
+    let at = f.base.now;
+    let labels: Vec<_> = LABELS
+        .iter()
+        .map(|l| context! { value => *l, text => label_text(f.lang, l) })
+        .collect();
+    let view = view_of(&m, f.lang);
+    let mut resp = render::page(
+        "mention.html",
+        &f.base,
+        context! {
+            m => view,
+            link => safe_link(m.url.as_deref()),
+            response_link => safe_link(m.response_url.as_deref()),
+            snippet_html => Value::from_safe_string(highlight(&m.snippet, &brand)),
+            body_html => (m.body.trim() != m.snippet.trim() && !m.body.trim().is_empty())
+                .then(|| Value::from_safe_string(highlight(&m.body, &brand))),
+            terms => render::ser(&terms(&m.terms)),
+            stars => stars(m.rating),
+            status_text => status_text(f.lang, &m.status),
+            computed_label_text => label_text(f.lang, &m.computed_label),
+            response_secs => m.first_response_at.map(|r| (r - m.fetched_at).max(0)),
+            waiting_secs => at - m.fetched_at,
+            now_local => render::local_input(at, &f.tz),
+            events => render::ser(&events), users => users, labels => labels,
+            flash => message, flash_kind => kind,
+        },
+    )?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+/// The mention as the template sees it.
+fn view_of(m: &MentionDetail, lang: Lang) -> Value {
+    render::ser(&serde_json::json!({
+        "id": m.id, "brand": m.brand, "source": m.source, "url": m.url, "title": m.title,
+        "author": m.author, "published_at": m.published_at, "fetched_at": m.fetched_at,
+        "lang": m.lang, "lang_reliable": m.lang_reliable, "compound": m.compound,
+        "whole_compound": m.whole_compound, "label": m.label,
+        "label_text": label_text(lang, &m.label), "label_override": m.label_override, "rating": m.rating,
+        "rating_value": m.rating_value, "rating_best": m.rating_best, "status": m.status,
+        "assignee": m.assignee, "first_response_at": m.first_response_at,
+        "response_url": m.response_url, "resolved_at": m.resolved_at, "version": m.version,
+    }))
+}
+
+/// `POST /mentions/{id}/triage`
+pub async fn triage(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<i64>,
+    Form(form): Form<TriageForm>,
+) -> Result<Response, WebError> {
+    let f = frame(&ctx, &viewer, "inbox");
+    let at = now();
+    let action = match form_action(&form, &f.tz, at) {
+        Ok(a) => a,
+        Err(key) => {
+            let msg = f.lang.t(key).to_string();
+            return render_page(
+                &app,
+                &ctx,
+                &viewer,
+                id,
+                Some(msg),
+                "bad",
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
+    match app
+        .store()
+        .triage(id, &viewer.user.email, &action, form.version, at)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/mentions/{id}?done=done")).into_response()),
+        Err(TriageError::Conflict) => {
+            Ok(Redirect::to(&format!("/mentions/{id}?error=conflict")).into_response())
+        }
+        Err(TriageError::NotFound) => Err(WebError::NotFound),
+        Err(TriageError::Invalid(msg)) => {
+            render_page(
+                &app,
+                &ctx,
+                &viewer,
+                id,
+                Some(msg),
+                "bad",
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        Err(TriageError::Store(e)) => Err(e.into()),
+    }
+}
+
+fn filled(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// The form as a store action; `Err` names the message to show.
+fn form_action(form: &TriageForm, tz: &Tz, now: i64) -> Result<Action, &'static str> {
+    Ok(match form.action.as_str() {
+        "acknowledge" => Action::Acknowledge,
+        "assign" => Action::Assign(filled(&form.assignee).map(|a| a.to_lowercase())),
+        "note" => Action::Note(filled(&form.note).ok_or("bad_request")?),
+        "respond" => Action::Responded {
+            url: filled(&form.response_url),
+            at: match filled(&form.responded_at) {
+                None => now,
+                Some(t) => parse_local(&t, tz).ok_or("bad_time")?,
+            },
+        },
+        "resolve" => Action::Resolve,
+        "dismiss" => Action::Dismiss {
+            exclude_term: filled(&form.exclude_term),
+        },
+        "relabel" => Action::Relabel(filled(&form.label)),
+        "reopen" => Action::Reopen,
+        _ => return Err("bad_request"),
+    })
+}
+
+/// A `datetime-local` value (`2026-01-14T21:30`) in `tz` → Unix seconds.
+pub fn parse_local(value: &str, tz: &Tz) -> Option<i64> {
+    let naive = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn w06_only_web_addresses_become_links() {
+        assert_eq!(
+            safe_link(Some("https://e.com/a?b=1")).as_deref(),
+            Some("https://e.com/a?b=1")
+        );
+        assert_eq!(safe_link(Some("javascript:alert(1)")), None);
+        assert_eq!(safe_link(Some(" JAVASCRIPT:alert(1)")), None);
+        assert_eq!(safe_link(Some("data:text/html,<script>")), None);
+        assert_eq!(safe_link(Some("not a url")), None);
+        assert_eq!(safe_link(None), None);
+    }
+
+    #[test]
+    fn local_times_are_read_in_the_readers_zone() {
+        let tz: Tz = "America/Mexico_City".parse().unwrap();
+        assert_eq!(parse_local("2026-01-14T21:30", &tz), Some(1_768_447_800));
+        assert_eq!(parse_local("yesterday", &tz), None);
+    }
+
+    #[test]
+    fn terms_get_bars_relative_to_the_strongest() {
+        let t = terms("[[\"scam\", -3.1], [\"good\", 1.55]]");
+        assert_eq!((t[0].width, t[1].width), (100.0, 50.0));
+        assert!(terms("not json").is_empty());
+    }
+}

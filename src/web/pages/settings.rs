@@ -1,0 +1,120 @@
+//! A person's own settings: interface language, timezone, and API tokens.
+//!
+//! Every role may change these (they are about the person, not the data). A new API token
+//! is shown once, on the page that created it, and only its hash is stored.
+
+use axum::Extension;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::{flash, frame};
+use crate::store::accounts::AccountError;
+use crate::web::auth::{RequestCtx, Viewer};
+use crate::web::i18n::Lang;
+use crate::web::render;
+use crate::web::{AppState, WebError};
+
+/// `?done=` / `?error=`
+#[derive(Debug, Deserialize)]
+pub struct Flash {
+    done: Option<String>,
+    error: Option<String>,
+}
+
+/// The preferences form.
+#[derive(Debug, Deserialize)]
+pub struct Prefs {
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    timezone: String,
+}
+
+/// The new-token form.
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    name: String,
+}
+
+/// `GET /settings`
+pub async fn page(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Extension(viewer): Extension<Viewer>,
+    Query(q): Query<Flash>,
+) -> Result<Response, WebError> {
+    render_page(&app, &ctx, &viewer, &q, None)
+}
+
+fn render_page(
+    app: &AppState,
+    ctx: &RequestCtx,
+    viewer: &Viewer,
+    q: &Flash,
+    new_token: Option<String>,
+) -> Result<Response, WebError> {
+    let f = frame(ctx, viewer, "settings");
+    let (message, kind) = flash(f.lang, q.done.as_deref(), q.error.as_deref());
+    let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+    let api_example = format!(
+        "{}/api/mentions?label=negative",
+        app.base_url().unwrap_or("http://localhost:8080")
+    );
+    render::page(
+        "settings.html",
+        &f.base,
+        context! {
+            flash => message, flash_kind => kind, zones => zones,
+            user_lang => viewer.user.lang.clone(), new_token => new_token, api_example => api_example,
+        },
+    )
+}
+
+/// `POST /settings`
+pub async fn save(
+    State(app): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Form(form): Form<Prefs>,
+) -> Result<Response, WebError> {
+    let lang = Lang::parse(&form.lang).map(Lang::code);
+    let tz = form.timezone.trim();
+    let tz = if tz.is_empty() {
+        None
+    } else if tz.parse::<chrono_tz::Tz>().is_ok() {
+        Some(tz)
+    } else {
+        return Ok(Redirect::to("/settings?error=bad_timezone").into_response());
+    };
+    app.store()
+        .set_preferences(viewer.user.id, lang, tz)
+        .await?;
+    Ok(Redirect::to("/settings?done=saved").into_response())
+}
+
+/// `POST /settings/tokens`: create an API token and show it once.
+pub async fn new_token(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Extension(viewer): Extension<Viewer>,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, WebError> {
+    let token = match app
+        .store()
+        .create_api_token(&viewer.user.email, &form.name, crate::store::now())
+        .await
+    {
+        Ok(t) => t,
+        Err(AccountError::Invalid(m)) => return Err(WebError::BadRequest(m)),
+        Err(AccountError::Store(e)) => return Err(e.into()),
+        Err(e) => return Err(WebError::BadRequest(e.to_string())),
+    };
+    tracing::info!(user = %viewer.user.email, name = %form.name, "API token created");
+    let q = Flash {
+        done: None,
+        error: None,
+    };
+    render_page(&app, &ctx, &viewer, &q, Some(token))
+}

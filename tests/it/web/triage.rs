@@ -1,0 +1,178 @@
+//! The mention page's actions through the real forms: every action lands in the store and
+//! the history, a stale form is a conflict (not an overwrite), bad input is refused with a
+//! message, and W05's hostile search and sort values never reach SQL.
+
+use reqwest::StatusCode;
+use vigia::store::accounts::Role;
+use vigia::store::now;
+
+use crate::support::Db;
+use crate::support_seed::{Seed, seed};
+use crate::support_web::{hidden, start};
+
+async fn triage_through_forms(db: Db) {
+    let Some(app) = start(db, "").await else {
+        return;
+    };
+    let t = now();
+    let id = seed(&app.store, &[Seed::new("Acme", t - 3 * 3600, "negative")]).await[0];
+    let mut c = app.logged_in("mia@acme.test", Role::Member).await;
+    app.user("ana@acme.test", Role::Member).await;
+    let path = format!("/mentions/{id}/triage");
+    let version = |body: &str| hidden(body, "version").unwrap();
+
+    let page = c.get(&format!("/mentions/{id}")).await;
+    let v0 = version(&page.body);
+    let done = c
+        .post(&path, &[("action", "acknowledge"), ("version", &v0)])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        done.location().unwrap(),
+        format!("/mentions/{id}?done=done")
+    );
+    // The same form again (stale version): a conflict, shown with the latest state.
+    let stale = c
+        .post(&path, &[("action", "resolve"), ("version", &v0)])
+        .await;
+    assert_eq!(
+        stale.location().unwrap(),
+        format!("/mentions/{id}?error=conflict")
+    );
+    let page = c.get(&stale.location().unwrap()).await;
+    assert!(page.body.contains("Someone else changed this mention"));
+    assert!(page.body.contains("status-acknowledged"));
+
+    let steps: Vec<Vec<(&str, &str)>> = vec![
+        vec![("action", "assign"), ("assignee", "ana@acme.test")],
+        vec![("action", "note"), ("note", "Called them <b>back</b>")],
+        vec![
+            ("action", "respond"),
+            ("response_url", "https://social.example/r/9"),
+            ("responded_at", ""),
+        ],
+        vec![("action", "relabel"), ("label", "neutral")],
+        vec![("action", "dismiss"), ("exclude_term", "Acme Arena")],
+        vec![("action", "reopen")],
+    ];
+    for step in &steps {
+        let v = version(&c.get(&format!("/mentions/{id}")).await.body);
+        let mut form = step.clone();
+        form.push(("version", &v));
+        let resp = c.post(&path, &form).await;
+        assert_eq!(
+            resp.status,
+            StatusCode::SEE_OTHER,
+            "{step:?}: {}",
+            resp.body
+        );
+    }
+    let m = app.store.mention_detail(id).await.unwrap().unwrap();
+    assert_eq!(m.assignee.as_deref(), Some("ana@acme.test"));
+    assert_eq!(m.label_override.as_deref(), Some("neutral"));
+    assert_eq!(
+        m.response_url.as_deref(),
+        Some("https://social.example/r/9")
+    );
+    assert!(m.first_response_at.is_some_and(|r| r >= t - 60));
+    assert_eq!(m.status, "acknowledged", "reopened");
+    let exclusions = app.store.brand_exclusions().await.unwrap();
+    assert!(exclusions.contains(&("Acme".to_string(), "Acme Arena".to_string())));
+    let page = c.get(&format!("/mentions/{id}")).await.body;
+    assert!(
+        page.contains("<strong>mia@acme.test</strong>")
+            && page.contains("Called them &lt;b&gt;back&lt;/b&gt;"),
+        "note in the history, escaped"
+    );
+    let events = app.store.mention_events(id).await.unwrap();
+    assert!(events.len() >= 7, "{events:?}");
+
+    // Bad input is refused with a message and changes nothing.
+    let v = version(&page);
+    let bad = c
+        .post(
+            &path,
+            &[
+                ("action", "respond"),
+                ("response_url", "javascript:alert(1)"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("flash bad"), "{}", bad.body);
+    let bad_time = c
+        .post(
+            &path,
+            &[
+                ("action", "respond"),
+                ("responded_at", "yesterday"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(bad_time.status, StatusCode::BAD_REQUEST);
+    assert!(bad_time.body.contains("date picker"));
+    let unknown = c
+        .post(&path, &[("action", "explode"), ("version", &v)])
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.store.mention_detail(id).await.unwrap().unwrap().version,
+        m.version
+    );
+}
+
+#[tokio::test]
+async fn triage_through_the_mention_page_forms_sqlite() {
+    triage_through_forms(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn triage_through_the_mention_page_forms_postgres() {
+    triage_through_forms(Db::Postgres).await;
+}
+
+#[tokio::test]
+async fn w05_hostile_search_and_sort_values_are_data_or_400_never_500() {
+    let app = start(Db::Sqlite, "").await.unwrap();
+    let t = now();
+    seed(
+        &app.store,
+        &[
+            Seed {
+                title: "Acme 100% refund_policy".into(),
+                ..Seed::new("Acme", t - 60, "negative")
+            },
+            Seed {
+                title: "Acme plain".into(),
+                ..Seed::new("Acme", t - 120, "negative")
+            },
+        ],
+    )
+    .await;
+    let mut c = app.logged_in("ana@acme.test", Role::Viewer).await;
+    for (q, expected) in [("%27+OR+1%3D1--", 0), ("%25", 1), ("_", 1), ("Acme", 2)] {
+        let resp = c.get(&format!("/inbox?q={q}")).await;
+        assert_eq!(resp.status, StatusCode::OK, "q={q}");
+        let rows = resp.body.matches("class=\"row-link\"").count();
+        assert_eq!(rows, expected, "q={q} matches literally");
+    }
+    for bad in [
+        "sort=id%3BDROP+TABLE+x",
+        "label=%27+OR+1%3D1--",
+        "status=open%27",
+        "page=-1",
+        "from=2026-13-45",
+    ] {
+        let resp = c.get(&format!("/inbox?{bad}")).await;
+        assert_eq!(resp.status, StatusCode::BAD_REQUEST, "{bad}");
+        let csv = c.get(&format!("/export.csv?{bad}")).await;
+        assert_eq!(csv.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    assert_eq!(
+        app.store.count_mentions().await.unwrap(),
+        2,
+        "nothing was dropped"
+    );
+}
