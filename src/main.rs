@@ -10,10 +10,12 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use vigia::config::{self, Config};
+use vigia::demo;
 use vigia::report::{self, Format};
 use vigia::sentiment::{self, Analyzer, Lang, LangChoice, Mode};
 use vigia::store::{MentionFilter, Store};
-use vigia::{demo, web, worker};
+use vigia::worker::{self, Role};
+use vigia::web;
 
 /// vigia — online reputation monitor: watches feeds and review sites for your brands,
 /// scores sentiment (English and Spanish) and keeps the mentions for your team.
@@ -49,6 +51,10 @@ enum Command {
         /// Poll every source once, print what happened, then exit.
         #[arg(long)]
         once: bool,
+        /// What this process does: several `worker` processes can share one PostgreSQL;
+        /// `web` serves the dashboard only and never takes the SQLite worker lock.
+        #[arg(long, value_enum, default_value_t = Role::All)]
+        role: Role,
     },
     /// List stored mentions, newest first.
     Mentions {
@@ -202,7 +208,7 @@ fn main() -> Result<()> {
 async fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init { force } => init(&cli.config, force),
-        Command::Run { once } => run(&cli.config, once).await,
+        Command::Run { once, role } => run(&cli.config, once, role).await,
         Command::Mentions {
             brand,
             label,
@@ -374,7 +380,7 @@ fn init(path: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
-async fn run(path: &Path, once: bool) -> Result<()> {
+async fn run(path: &Path, once: bool, role: Role) -> Result<()> {
     let config = load(path)?;
     let store = open_store(&config).await?;
     if once {
@@ -398,10 +404,10 @@ async fn run(path: &Path, once: bool) -> Result<()> {
         }
     });
     eprintln!(
-        "vigia: polling {} sources; Ctrl-C to stop",
+        "vigia: polling {} sources ({role} role); Ctrl-C to stop",
         config.sources.len()
     );
-    worker::run(&config, store, stopped).await?;
+    worker::run_as(&config, store, role, stopped).await?;
     Ok(())
 }
 
@@ -512,7 +518,7 @@ fn load(path: &Path) -> Result<Config> {
 }
 
 async fn open_store(config: &Config) -> Result<Store> {
-    Store::connect(&config.database.url).await.with_context(|| {
+    Store::open(&config.database).await.with_context(|| {
         format!(
             "cannot open the database {}",
             vigia::store::redact(&config.database.url)

@@ -7,8 +7,14 @@
 //! geometrically with jitter, capped, and honours Retry-After. A failing source is never
 //! disabled: at worst it is tried every [`MAX_BACKOFF`]. Due sources are claimed with a
 //! lease, so several workers on one PostgreSQL share them and fetch each once.
+//!
+//! The database may go away (a PostgreSQL restart, a failover): the loop never stops for
+//! it. A failed claim is logged and tried again on the next tick; a poll whose result could
+//! not be stored gets its lease shortened to [`STORE_RETRY`] once the database answers
+//! again, so the source is polled again soon instead of when its lease ends; storing is
+//! idempotent, so nothing is lost or doubled.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,8 +23,8 @@ use rand::Rng;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::poll::{Pipeline, PollReport};
-use crate::store::{self, StoreError};
+use crate::poll::{Pipeline, PollReport, PollResult};
+use crate::store::{self, StoreError, WorkerCounters};
 
 /// Longest wait between two tries of a failing source.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
@@ -35,6 +41,9 @@ pub const TICK: Duration = Duration::from_millis(250);
 pub const SOURCE_LEASE: Duration = Duration::from_secs(300);
 /// How long shutdown waits for in-flight polls.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// A source whose poll could not be stored (the database failed) is due again this long
+/// after the database answers, instead of when its lease ends.
+pub const STORE_RETRY: Duration = Duration::from_secs(10);
 
 /// Delay until the next poll after a success: the interval, or the server's max-age when
 /// longer, plus up to 10 % jitter.
@@ -90,40 +99,45 @@ pub async fn run_once(
     Ok(out)
 }
 
-/// Poll due sources until `shutdown` turns true, then let in-flight polls finish.
+/// Poll due sources until `shutdown` turns true, then let in-flight polls finish. Every
+/// finished poll is counted in `counters`.
 pub async fn run(
     pipeline: Arc<Pipeline>,
     concurrency: usize,
+    counters: &WorkerCounters,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), StoreError> {
     let concurrency = concurrency.max(1);
     let mut tasks: JoinSet<(i64, Result<PollReport, StoreError>)> = JoinSet::new();
-    let mut in_flight: HashSet<i64> = HashSet::new();
+    let mut polls = InFlight::default();
     while !*shutdown.borrow() {
+        polls.retry_unstored(&pipeline.store).await;
         let free = concurrency - tasks.len();
         if free > 0 {
-            let due = pipeline
+            let at = store::now();
+            let lease = SOURCE_LEASE.as_secs() as i64;
+            match pipeline
                 .store
-                .claim_due_sources(store::now(), SOURCE_LEASE.as_secs() as i64, free as i64)
-                .await;
-            match due {
+                .claim_due_sources(at, lease, free as i64)
+                .await
+            {
                 Ok(due) => {
                     let fresh: Vec<_> = due
                         .into_iter()
-                        .filter(|s| !in_flight.contains(&s.id))
+                        .filter(|s| !polls.leases.contains_key(&s.id))
                         .take(free)
                         .collect();
                     for source in fresh {
-                        in_flight.insert(source.id);
+                        polls.leases.insert(source.id, at + lease);
                         let p = pipeline.clone();
                         tasks.spawn(async move { (source.id, p.poll(&source).await) });
                     }
                 }
-                Err(e) => tracing::error!(error = %e, "could not read due sources; retrying"),
+                Err(e) => tracing::error!(error = %e, "could not claim due sources; retrying"),
             }
         }
         tokio::select! {
-            Some(done) = tasks.join_next(), if !tasks.is_empty() => finish(done, &mut in_flight),
+            Some(done) = tasks.join_next(), if !tasks.is_empty() => polls.finish(done, counters),
             _ = tokio::time::sleep(TICK) => {}
             _ = shutdown.changed() => {}
         }
@@ -134,8 +148,9 @@ pub async fn run(
     );
     let drain = async {
         while let Some(done) = tasks.join_next().await {
-            finish(done, &mut in_flight);
+            polls.finish(done, counters);
         }
+        polls.retry_unstored(&pipeline.store).await;
     };
     if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
         tracing::warn!(
@@ -145,21 +160,66 @@ pub async fn run(
     Ok(())
 }
 
-fn finish(
-    done: Result<(i64, Result<PollReport, StoreError>), tokio::task::JoinError>,
-    in_flight: &mut HashSet<i64>,
-) {
-    match done {
-        Ok((id, result)) => {
-            in_flight.remove(&id);
-            match result {
-                Ok(report) => {
-                    tracing::debug!(source = %report.source, outcome = ?report.outcome, "polled")
+/// The scheduler's own bookkeeping: the leases of polls in flight, and those of polls
+/// whose result could not be stored.
+#[derive(Default)]
+struct InFlight {
+    /// Source id → when the lease this worker took on it ends.
+    leases: HashMap<i64, i64>,
+    /// Polls that failed to store: (source id, lease end), to be shortened.
+    unstored: Vec<(i64, i64)>,
+}
+
+impl InFlight {
+    fn finish(
+        &mut self,
+        done: Result<(i64, Result<PollReport, StoreError>), tokio::task::JoinError>,
+        counters: &WorkerCounters,
+    ) {
+        let (id, result) = match done {
+            Ok(done) => done,
+            Err(e) => {
+                // The poll's source stays leased until the lease ends; nothing else to do.
+                tracing::error!(error = %e, "a poll task panicked");
+                return;
+            }
+        };
+        let lease_until = self.leases.remove(&id);
+        WorkerCounters::add(&counters.polls, 1);
+        match result {
+            Ok(report) => {
+                match &report.outcome {
+                    PollResult::Fetched(p) => {
+                        WorkerCounters::add(&counters.mentions_new, p.new as i64)
+                    }
+                    PollResult::Failed { .. } => WorkerCounters::add(&counters.poll_errors, 1),
+                    PollResult::NotModified | PollResult::Deferred { .. } => {}
                 }
-                Err(e) => tracing::error!(error = %e, "could not store a poll's result"),
+                tracing::debug!(source = %report.source, outcome = ?report.outcome, "polled");
+            }
+            Err(e) => {
+                WorkerCounters::add(&counters.poll_errors, 1);
+                tracing::error!(source_id = id, error = %e, "could not store a poll's result; will poll again");
+                self.unstored.extend(lease_until.map(|until| (id, until)));
             }
         }
-        Err(e) => tracing::error!(error = %e, "a poll task panicked"),
+    }
+
+    /// Shorten the leases of polls that could not be stored, so their sources come back
+    /// after [`STORE_RETRY`]. Stops at the first failure (the database is still away).
+    async fn retry_unstored(&mut self, store: &store::Store) {
+        while let Some(&(id, lease_until)) = self.unstored.last() {
+            let until = store::now() + STORE_RETRY.as_secs() as i64;
+            match store.shorten_lease(id, lease_until, until).await {
+                Ok(_) => {
+                    self.unstored.pop();
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, waiting = self.unstored.len(), "database still unavailable");
+                    return;
+                }
+            }
+        }
     }
 }
 
@@ -199,7 +259,7 @@ mod tests {
         for _ in 0..50 {
             assert!(delay_after_failure(60, 40, None) <= MAX_BACKOFF, "capped");
         }
-        let a: HashSet<u128> = (0..20)
+        let a: std::collections::HashSet<u128> = (0..20)
             .map(|_| delay_after_failure(60, 3, None).as_millis())
             .collect();
         assert!(a.len() > 1, "jittered");

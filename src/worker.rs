@@ -3,6 +3,17 @@
 //! Kept apart from the scheduler so that the scheduler only decides *when* to poll, and
 //! this file only decides *what with* (fetch settings from config, sources synced to the
 //! store), which is also what the demo and the tests reuse.
+//!
+//! A running worker registers itself in the `workers` table and keeps a heartbeat with its
+//! counters there ([`heartbeat`]), so readiness and metrics can be read by any process and
+//! a crashed worker's leases come back as soon as its heartbeat stops. No database error
+//! ends a running worker: each loop logs it and tries again (see [`crate::scheduler`] and
+//! [`crate::notify::sender`]); only a database that is unreachable at start is fatal.
+
+mod heartbeat;
+mod role;
+
+pub use role::Role;
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -15,7 +26,7 @@ use crate::fetch::{self, FetchError, FetchSettings, Fetcher};
 use crate::notify::sender::{Delivered, Sender};
 use crate::poll::{Pipeline, PollReport, PollResult};
 use crate::scheduler;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, WorkerCounters};
 
 /// Why the worker could not start or go on.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +43,9 @@ pub enum WorkerError {
     /// The SMTP or webhook settings are unusable.
     #[error("delivery: {0}")]
     Notify(#[from] crate::notify::NotifyError),
+    /// The dashboard could not start or stopped with an error.
+    #[error("dashboard: {0}")]
+    Web(#[from] crate::web::WebError),
 }
 
 /// Fetch settings from the `[fetch]` table, library defaults for what it leaves out.
@@ -118,7 +132,8 @@ async fn notify_and_deliver(p: &Pipeline, sender: &Sender) -> Result<Delivered, 
 
 /// The alert loop beside the scheduler: a round every [`ALERT_TICK`] until shutdown; with
 /// `digests` (a config that has `[[digest]]`s), the digests that fell due are queued once a
-/// [`DIGEST_CHECK`] and go out with the round's deliveries.
+/// [`DIGEST_CHECK`] and go out with the round's deliveries. A failed round (the database is
+/// away) is logged and the next one tried on schedule.
 async fn alert_loop(
     p: Arc<Pipeline>,
     sender: Sender,
@@ -163,23 +178,85 @@ pub const DIGEST_CHECK: std::time::Duration = std::time::Duration::from_secs(60)
 /// How often due notifications and outbox rows are looked at.
 pub const ALERT_TICK: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// Poll due sources until `shutdown` turns true (`vigia run`).
+/// Poll due sources and deliver alerts until `shutdown` turns true (`vigia run --role
+/// worker`).
 pub async fn run(
     config: &Config,
     store: Store,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(), WorkerError> {
+    run_as(config, store, Role::Worker, shutdown).await
+}
+
+/// Run `role` until `shutdown` turns true (`vigia run --role ROLE`): `worker` polls and
+/// delivers, `web` serves the dashboard (and never takes the SQLite worker lock), `all`
+/// does both in one process; if the dashboard cannot bind its address the process stops
+/// instead of running half of what was asked.
+pub async fn run_as(
+    config: &Config,
+    store: Store,
+    role: Role,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(), WorkerError> {
+    match role {
+        Role::Worker => work(config, store, role, shutdown).await,
+        Role::Web => web(config, store, shutdown).await,
+        Role::All => {
+            tokio::try_join!(
+                work(config, store.clone(), role, shutdown.clone()),
+                web(config, store, shutdown)
+            )?;
+            Ok(())
+        }
+    }
+}
+
+/// The dashboard until `shutdown` turns true.
+async fn web(
+    config: &Config,
+    store: Store,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), WorkerError> {
+    let stop = async move {
+        while !*shutdown.borrow_and_update() {
+            if shutdown.changed().await.is_err() {
+                break;
+            }
+        }
+    };
+    Ok(crate::web::serve(config, store, stop).await?)
+}
+
+/// The polling half: single-worker lock (SQLite), registration and heartbeat, then the
+/// scheduler and the alert loop until shutdown; the worker is marked stopped at the end.
+async fn work(
+    config: &Config,
+    store: Store,
+    role: Role,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), WorkerError> {
     let lock = store.lock_single_worker()?;
     if lock.is_some() {
         store.release_leases().await?;
     }
-    let p = pipeline(config, store).await?;
-    let sender = Sender::new(config)?;
-    let digests = (!config.digests.is_empty()).then(|| config.clone());
-    let alerts = tokio::spawn(alert_loop(p.clone(), sender, digests, shutdown.clone()));
-    scheduler::run(p, config.fetch.concurrency, shutdown).await?;
-    let _ = alerts.await;
-    Ok(())
+    let id = store.register(role.as_str()).await?;
+    tracing::info!(worker = %id, %role, "registered");
+    let store = store.for_worker(id.clone());
+    let counters = Arc::new(WorkerCounters::default());
+    let heartbeat = heartbeat::Heartbeat::start(store.clone(), id, counters.clone());
+    let result = async {
+        let p = pipeline(config, store).await?;
+        let sender = Sender::new(config)?.count_into(counters.clone());
+        let digests = (!config.digests.is_empty()).then(|| config.clone());
+        let alerts = tokio::spawn(alert_loop(p.clone(), sender, digests, shutdown.clone()));
+        scheduler::run(p, config.fetch.concurrency, &counters, shutdown).await?;
+        let _ = alerts.await;
+        Ok(())
+    }
+    .await;
+    heartbeat.stop().await;
+    drop(lock);
+    result
 }
 
 /// One line per source: what a pass did.

@@ -263,6 +263,38 @@ impl Grouper {
         out
     }
 
+    /// Give back a flush that could not be delivered into the outbox (the database failed):
+    /// its alerts are pending again and go out on the next `due(now)`. A repeat is not
+    /// given back: its alerts were notified before, and the next repeat comes on schedule.
+    pub fn requeue(&mut self, flush: Flush, now: DateTime<Utc>) {
+        if flush.repeat {
+            return;
+        }
+        let key: GroupKey = (flush.rule.clone(), flush.brand.clone());
+        for fired in flush.alerts {
+            let Some(group) = self.groups.get_mut(&key) else {
+                self.add(fired, now);
+                continue;
+            };
+            if !group.pending.contains(&fired.key) {
+                group.pending.push(fired.key.clone());
+            }
+            let held = group
+                .alerts
+                .entry(fired.key.clone())
+                .or_insert_with(|| HeldAlert {
+                    fired,
+                    last_seen: now,
+                    sent: false,
+                });
+            held.sent = false;
+        }
+        if let Some(group) = self.groups.get_mut(&key) {
+            group.next_flush = Some(now);
+            self.reschedule(&key);
+        }
+    }
+
     /// Put a group's wake time in the schedule (replacing its old entry).
     fn reschedule(&mut self, key: &GroupKey) {
         if let Some(old) = self.wakes.remove(key) {
@@ -349,6 +381,24 @@ mod tests {
             mention_ids: Vec::new(),
             why: Why::Instant { threshold: -0.5 },
         }
+    }
+
+    #[test]
+    fn s02_a_flush_given_back_goes_out_again() {
+        let mut g = Grouper::new(&[]);
+        g.add(fired("a", 0), t(0));
+        g.add(fired("b", 0), t(0));
+        let first = g.due(t(300));
+        assert_eq!(first.len(), 1);
+        assert!(g.due(t(301)).is_empty(), "sent: nothing pending");
+        g.requeue(first[0].clone(), t(302));
+        let again = g.due(t(302));
+        assert_eq!(again.len(), 1, "the failed flush goes out on the next call");
+        let mut keys: Vec<_> = again[0].alerts.iter().map(|a| a.key.clone()).collect();
+        keys.sort();
+        assert_eq!(keys, ["a", "b"]);
+        assert!(!again[0].repeat);
+        assert!(g.due(t(303)).is_empty(), "and only once");
     }
 
     /// Add each (key, time) in order, flushing everything due before each add and at the

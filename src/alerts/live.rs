@@ -11,6 +11,12 @@
 //! - When a group is due ([`Live::notify_due`]) one transaction renders it per recipient and
 //!   webhook into outbox rows with stable dedup keys, applies daily budgets (A08) and marks
 //!   the alerts notified; the sender ([`crate::notify::sender`]) delivers the outbox.
+//! - Several workers may hold the same unnotified alert (each warms every pending alert at
+//!   start), so a notification first marks its alerts notified, in its own transaction,
+//!   and leaves out those another worker marked first: an alert is notified once.
+//! - The database may fail (a PostgreSQL restart): a notification that could not be
+//!   written is given back to its group and tried again, and source-failure alerts that
+//!   could not be stored are kept until they are, so an outage delays alerts but loses none.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -63,6 +69,8 @@ pub struct Live {
     matcher: Matcher,
     dashboard: Option<String>,
     from_domain: String,
+    /// Source-failure alerts fired while the database could not store them.
+    unstored: Mutex<Vec<Fired>>,
 }
 
 impl Live {
@@ -93,6 +101,7 @@ impl Live {
             matcher: Matcher::new(&config.brands),
             dashboard: config.web.base_url.clone(),
             from_domain,
+            unstored: Mutex::new(Vec::new()),
         }))
     }
 
@@ -192,27 +201,58 @@ impl Live {
                 now,
             ));
         }
+        fired.append(&mut lock(&self.unstored));
         if fired.is_empty() {
             return Ok(());
         }
+        match self.store_fired(store, &fired).await {
+            Ok(new) => {
+                self.fired_committed(new, now);
+                Ok(())
+            }
+            Err(e) => {
+                // The engine will not fire these again: keep them until they are stored.
+                lock(&self.unstored).extend(fired);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Store alerts fired outside a poll in one transaction; the new ones with their ids.
+    async fn store_fired(
+        &self,
+        store: &Store,
+        fired: &[Fired],
+    ) -> Result<Vec<(Fired, i64)>, StoreError> {
         let mut tx = store.begin_write().await?;
         let mut new = Vec::new();
         for f in fired {
-            if let Some(id) = store::insert_alerts(&mut tx, &[stored(&f)]).await?.first() {
-                new.push((f, *id));
+            if let Some(id) = store::insert_alerts(&mut tx, &[stored(f)]).await?.first() {
+                new.push((f.clone(), *id));
             }
         }
-        tx.commit().await.map_err(StoreError::from)?;
-        self.fired_committed(new, now);
-        Ok(())
+        tx.commit().await?;
+        Ok(new)
     }
 
-    /// Turn every due group into outbox rows; returns how many messages were queued.
+    /// Turn every due group into outbox rows; returns how many messages were queued. When
+    /// the database fails, the flushes not written go back to their groups.
     pub async fn notify_due(&self, store: &Store, now: DateTime<Utc>) -> Result<usize, LiveError> {
         let flushes = lock(&self.grouper).due(now);
         let mut queued = 0;
-        for flush in flushes {
-            queued += self.notify(store, &flush, now).await?;
+        let mut flushes = flushes.into_iter();
+        while let Some(flush) = flushes.next() {
+            match self.notify(store, &flush, now).await {
+                Ok(n) => queued += n,
+                Err(LiveError::Store(e)) => {
+                    let mut grouper = lock(&self.grouper);
+                    for back in std::iter::once(flush).chain(flushes) {
+                        grouper.requeue(back, now);
+                    }
+                    return Err(e.into());
+                }
+                Err(e) => return Err(e),
+            }
         }
         Ok(queued)
     }
@@ -231,14 +271,35 @@ impl Live {
         let Some(rule) = self.rules.iter().find(|r| r.name == flush.rule) else {
             return Ok(0);
         };
-        let alert_ids: Vec<i64> = {
+        let ids: Vec<Option<i64>> = {
             let ids = lock(&self.alert_ids);
             flush
                 .alerts
                 .iter()
-                .filter_map(|a| ids.get(&(a.rule.clone(), a.key.clone())).copied())
+                .map(|a| ids.get(&(a.rule.clone(), a.key.clone())).copied())
                 .collect()
         };
+        let mut alert_ids: Vec<i64> = ids.iter().flatten().copied().collect();
+        let mut tx = store.begin_write().await?;
+        let mut flush = std::borrow::Cow::Borrowed(flush);
+        if !flush.repeat {
+            // Take the alerts for this notification; another worker may have sent some.
+            let claimed = store::claim_alerts(&mut tx, &alert_ids, now.timestamp()).await?;
+            if claimed.len() < alert_ids.len() {
+                let alerts: Vec<Fired> = flush
+                    .alerts
+                    .iter()
+                    .zip(&ids)
+                    .filter(|(_, id)| id.is_none_or(|id| claimed.contains(&id)))
+                    .map(|(a, _)| a.clone())
+                    .collect();
+                if alerts.is_empty() {
+                    return Ok(0);
+                }
+                flush.to_mut().alerts = alerts;
+                alert_ids = claimed;
+            }
+        }
         let mut sorted_ids = alert_ids.clone();
         sorted_ids.sort_unstable();
         let group_key = format!(
@@ -256,10 +317,9 @@ impl Live {
                 String::new()
             }
         );
-        let mut notice = self.notice(store, flush).await?;
+        let mut notice = self.notice(store, &flush).await?;
         let day = now.date_naive().to_string();
         let mut messages = Vec::new();
-        let mut tx = store.begin_write().await?;
         for address in &rule.recipients {
             let recipient = recipient_for(&self.recipients, address);
             let limit = recipient.budget.limit(flush.kind).map(i64::from);

@@ -84,12 +84,17 @@ pub struct DatabaseConfig {
     /// `sqlite://path.db` (default) or `postgres://user@host/db`.
     #[serde(default = "default_database_url")]
     pub url: String,
+    /// How long a query waits for a connection (reconnecting meanwhile) before the worker
+    /// logs an error and tries again later, e.g. "60s" (the default).
+    #[serde(default, with = "duration::option")]
+    pub acquire_timeout: Option<Duration>,
 }
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
         Self {
             url: default_database_url(),
+            acquire_timeout: None,
         }
     }
 }

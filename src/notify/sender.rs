@@ -6,8 +6,14 @@
 //! webhook's 4xx) becomes a dead letter that people see (`vigia outbox --status dead`) and
 //! can requeue, never a retry storm. A crash after the server's 250 but before "sent" is
 //! recorded re-sends the same message with the same Message-ID (A05).
+//!
+//! A database outage is not a crash: when the outcome of a delivery cannot be recorded, the
+//! sender keeps it in memory and records it first thing in its next round, so a message the
+//! server accepted is not sent again when the database comes back (unless the outage
+//! outlasts the lease).
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rand::Rng;
@@ -17,7 +23,7 @@ use super::smtp::{DEFAULT_SMTP_TIMEOUT, InlinePart, Mailer, SmtpSettings};
 use super::webhook::{self, WebhookSettings};
 use super::{NotifyError, SendError};
 use crate::config::Config;
-use crate::store::{OutboxRow, Store, StoreError};
+use crate::store::{OutboxRow, Store, StoreError, WorkerCounters};
 
 /// A claimed row belongs to this sender for this long.
 pub const LEASE: Duration = Duration::from_secs(120);
@@ -44,6 +50,18 @@ pub struct Sender {
     mailer: Option<Mailer>,
     http: reqwest::Client,
     webhooks: HashMap<String, WebhookSettings>,
+    /// Outcomes of deliveries that could not be recorded yet (the database was away).
+    unrecorded: Mutex<Vec<(i64, Outcome)>>,
+    /// Where accepted deliveries are counted (the worker's heartbeat counters).
+    counters: Option<Arc<WorkerCounters>>,
+}
+
+/// What became of one delivery, as recorded on its outbox row.
+#[derive(Debug, Clone)]
+enum Outcome {
+    Sent { at: i64 },
+    Retry { error: String, next: i64 },
+    Dead { error: String },
 }
 
 impl Sender {
@@ -86,33 +104,79 @@ impl Sender {
             mailer,
             http,
             webhooks,
+            unrecorded: Mutex::new(Vec::new()),
+            counters: None,
         })
     }
 
-    /// Claim and deliver the due rows; returns what happened to them.
+    /// Count every message a server accepts in `counters.notifications_sent`.
+    pub fn count_into(mut self, counters: Arc<WorkerCounters>) -> Sender {
+        self.counters = Some(counters);
+        self
+    }
+
+    /// Record what earlier rounds could not, then claim and deliver the due rows; returns
+    /// what happened to them (delivered messages count once, when they are recorded).
+    ///
+    /// An error means the database failed; outcomes not recorded are kept for next time.
     pub async fn deliver_due(&self, store: &Store, now: i64) -> Result<Delivered, StoreError> {
-        let mut done = Delivered::default();
+        let mut done = self.record_backlog(store).await?;
         let rows = store
             .claim_outbox(now, LEASE.as_secs() as i64, BATCH)
             .await?;
+        let mut failed: Option<StoreError> = None;
         for row in rows {
-            match self.deliver(&row).await {
+            let outcome = match self.deliver(&row).await {
                 Ok(()) => {
-                    store.outbox_sent(row.id, crate::store::now()).await?;
-                    done.sent += 1;
+                    if let Some(c) = &self.counters {
+                        WorkerCounters::add(&c.notifications_sent, 1);
+                    }
+                    Outcome::Sent {
+                        at: crate::store::now(),
+                    }
                 }
-                Err(SendError::Transient(e)) => {
+                Err(SendError::Transient(error)) => {
                     let next = crate::store::now() + retry_delay(row.attempts + 1).as_secs() as i64;
-                    tracing::warn!(outbox = row.id, to = %row.message.recipient, error = %e, "delivery failed; will retry");
-                    store.outbox_retry(row.id, &e, next).await?;
-                    done.retried += 1;
+                    tracing::warn!(outbox = row.id, to = %row.message.recipient, %error, "delivery failed; will retry");
+                    Outcome::Retry { error, next }
                 }
-                Err(SendError::Permanent(e)) => {
-                    tracing::warn!(outbox = row.id, to = %row.message.recipient, error = %e, "delivery failed for good: dead letter");
-                    store.outbox_dead(row.id, &e).await?;
-                    done.dead += 1;
+                Err(SendError::Permanent(error)) => {
+                    tracing::warn!(outbox = row.id, to = %row.message.recipient, %error, "delivery failed for good: dead letter");
+                    Outcome::Dead { error }
+                }
+            };
+            // Once one write failed the database is away: keep the rest for later rather
+            // than wait for each write to time out.
+            if failed.is_none() {
+                match record(store, row.id, &outcome).await {
+                    Ok(()) => {
+                        count(&mut done, &outcome);
+                        continue;
+                    }
+                    Err(e) => failed = Some(e),
                 }
             }
+            lock(&self.unrecorded).push((row.id, outcome));
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(done),
+        }
+    }
+
+    /// Record the outcomes kept from rounds where the database failed.
+    async fn record_backlog(&self, store: &Store) -> Result<Delivered, StoreError> {
+        let mut done = Delivered::default();
+        let backlog = std::mem::take(&mut *lock(&self.unrecorded));
+        let mut rest = backlog.into_iter();
+        while let Some((id, outcome)) = rest.next() {
+            if let Err(e) = record(store, id, &outcome).await {
+                let mut kept = lock(&self.unrecorded);
+                kept.push((id, outcome));
+                kept.extend(rest);
+                return Err(e);
+            }
+            count(&mut done, &outcome);
         }
         Ok(done)
     }
@@ -152,6 +216,27 @@ impl Sender {
             other => Err(SendError::Permanent(format!("unknown channel {other}"))),
         }
     }
+}
+
+/// Write one delivery's outcome on its outbox row.
+async fn record(store: &Store, id: i64, outcome: &Outcome) -> Result<(), StoreError> {
+    match outcome {
+        Outcome::Sent { at } => store.outbox_sent(id, *at).await,
+        Outcome::Retry { error, next } => store.outbox_retry(id, error, *next).await,
+        Outcome::Dead { error } => store.outbox_dead(id, error).await,
+    }
+}
+
+fn count(done: &mut Delivered, outcome: &Outcome) {
+    match outcome {
+        Outcome::Sent { .. } => done.sent += 1,
+        Outcome::Retry { .. } => done.retried += 1,
+        Outcome::Dead { .. } => done.dead += 1,
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Wait before attempt `n + 1` after `n` failures: 30 s × 2^(n−1), capped at an hour,

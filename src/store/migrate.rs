@@ -44,6 +44,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0004_triage.sql"),
         postgres: include_str!("../../migrations/postgres/0004_triage.sql"),
     },
+    Migration {
+        version: 5,
+        name: "workers",
+        sqlite: include_str!("../../migrations/sqlite/0005_workers.sql"),
+        postgres: include_str!("../../migrations/postgres/0005_workers.sql"),
+    },
 ];
 
 const CREATE_VERSIONS: &str = "CREATE TABLE IF NOT EXISTS vigia_migrations (\

@@ -22,14 +22,17 @@ mod mentions;
 mod migrate;
 mod outbox;
 mod sources;
+mod tombstone;
 pub mod triage;
+mod workers;
 
 pub use mentions::{MentionFilter, MentionRow, NewMention, insert_mentions};
 pub use outbox::{
-    AlertRow, NewAlert, NewOutbox, OutboxRow, admit_budget, insert_alerts, queue_message,
-    queue_notification,
+    AlertRow, NewAlert, NewOutbox, OutboxRow, admit_budget, claim_alerts, insert_alerts,
+    queue_message, queue_notification,
 };
 pub use sources::{PollOutcome, PollRecord, SourceRow, SourceState};
+pub use workers::{HEARTBEAT_PERIOD, LIVE_WINDOW, WorkerCounters, WorkerId, WorkerRow};
 
 use std::time::Duration;
 
@@ -40,6 +43,11 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 /// Connections kept by the pool.
 pub const MAX_CONNECTIONS: u32 = 8;
+/// How long a query waits for a connection by default (`[database] acquire_timeout`).
+/// While the database is down (a PostgreSQL restart), the pool keeps reconnecting with
+/// backoff for this long before the caller sees an error; the worker's loops log it and
+/// try again on their next round.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,17 +99,34 @@ pub struct Store {
     /// Where writes go: a one-connection pool on SQLite, the main pool on PostgreSQL.
     writer: AnyPool,
     backend: Backend,
+    /// The worker whose name leases are taken in ([`Store::for_worker`]).
+    worker: Option<WorkerId>,
 }
 
 impl Store {
     /// Open (creating an SQLite file if needed) and migrate to the latest schema.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Store::connect_with(url, ACQUIRE_TIMEOUT).await
+    }
+
+    /// [`Store::connect`] with the `[database]` settings.
+    pub async fn open(config: &crate::config::DatabaseConfig) -> Result<Store, StoreError> {
+        let timeout = config.acquire_timeout.unwrap_or(ACQUIRE_TIMEOUT);
+        Store::connect_with(&config.url, timeout).await
+    }
+
+    /// [`Store::connect`], queries waiting at most `acquire_timeout` for a connection.
+    pub async fn connect_with(url: &str, acquire_timeout: Duration) -> Result<Store, StoreError> {
         install_default_drivers();
         let (backend, url) = normalize_url(url)?;
         let options = |max| {
+            // test_before_acquire: a connection the server closed (restart, failover, idle
+            // timeout) is found dead when taken from the pool and replaced, instead of
+            // failing the query that gets it.
             AnyPoolOptions::new()
                 .max_connections(max)
-                .acquire_timeout(Duration::from_secs(60))
+                .acquire_timeout(acquire_timeout)
+                .test_before_acquire(true)
         };
         let store = match backend {
             Backend::Sqlite => {
@@ -125,6 +150,7 @@ impl Store {
                     pool,
                     writer,
                     backend,
+                    worker: None,
                 }
             }
             Backend::Postgres => {
@@ -134,6 +160,7 @@ impl Store {
                     writer: pool.clone(),
                     pool,
                     backend,
+                    worker: None,
                 }
             }
         };

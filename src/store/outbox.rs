@@ -171,6 +171,31 @@ pub async fn queue_message(
     Ok(done.rows_affected() == 1)
 }
 
+/// Mark these alerts notified at `now`, in the caller's transaction, unless they already
+/// are; returns the ids this call marked. Two workers holding the same alert both try, and
+/// one wins: the row lock (PostgreSQL) or the write lock (SQLite) orders them, and the
+/// second sees the first's mark.
+pub async fn claim_alerts(
+    tx: &mut Transaction<'static, Any>,
+    alert_ids: &[i64],
+    now: i64,
+) -> Result<Vec<i64>, StoreError> {
+    const SQL: &str = "UPDATE alerts SET notified_at = $2 WHERE id = $1 AND notified_at IS NULL";
+    let conn: &mut AnyConnection = tx;
+    let mut claimed = Vec::with_capacity(alert_ids.len());
+    for id in alert_ids {
+        let done = sqlx::query(SQL)
+            .bind(*id)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        if done.rows_affected() == 1 {
+            claimed.push(*id);
+        }
+    }
+    Ok(claimed)
+}
+
 /// Count one notification against a recipient's daily budget for a kind: it is sent while
 /// fewer than `limit` went out that day (no limit: always), otherwise held for the digest
 /// (A08). Returns whether to send, and how many were held that day so far.
@@ -219,7 +244,8 @@ impl Store {
     }
 
     /// Claim up to `limit` due pending messages for `lease_secs`: another sender skips
-    /// them until the lease ends (a crashed sender's rows come back then).
+    /// them until the lease ends or the holder stops being live (a crashed sender's rows
+    /// come back then).
     pub async fn claim_outbox(
         &self,
         now: i64,
@@ -230,17 +256,18 @@ impl Store {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
+        let free = super::workers::lease_free("outbox");
         let sql = format!(
-            "UPDATE outbox SET lease_until = $1 + $2 WHERE id IN (SELECT id FROM outbox \
-             WHERE status = 'pending' AND next_attempt_at <= $1 \
-             AND (lease_until IS NULL OR lease_until <= $1) ORDER BY id LIMIT $3 {lock}) \
-             RETURNING {OUTBOX_COLUMNS}"
+            "UPDATE outbox SET lease_until = $1 + $2, lease_owner = $4 WHERE id IN \
+             (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+             AND {free} ORDER BY id LIMIT $3 {lock}) RETURNING {OUTBOX_COLUMNS}"
         );
         let mut tx = self.begin_write().await?;
         let rows = sqlx::query(&sql)
             .bind(now)
             .bind(lease_secs)
             .bind(limit)
+            .bind(self.worker.as_ref().map(|w| w.as_str().to_owned()))
             .fetch_all(&mut *tx)
             .await?;
         tx.commit().await?;

@@ -215,8 +215,9 @@ impl Store {
     }
 
     /// Claim up to `limit` active sources due at `at` for `lease_secs`: no other worker
-    /// gets them until their poll is recorded or the lease ends (a crashed worker's sources
-    /// come back then). On PostgreSQL concurrent claimers skip each other's rows.
+    /// gets them until their poll is recorded, the lease ends, or the holder stops being
+    /// live (see [`super::workers`]; a crashed worker's sources come back then). On
+    /// PostgreSQL concurrent claimers skip each other's rows.
     pub async fn claim_due_sources(
         &self,
         at: i64,
@@ -227,10 +228,10 @@ impl Store {
             super::Backend::Postgres => "FOR UPDATE SKIP LOCKED",
             super::Backend::Sqlite => "",
         };
+        let free = super::workers::lease_free("sources");
         let sql = format!(
-            "UPDATE sources SET lease_until = $1 + $2 WHERE id IN (SELECT id FROM sources \
-             WHERE active = 1 AND next_check_at <= $1 \
-             AND (lease_until IS NULL OR lease_until <= $1) \
+            "UPDATE sources SET lease_until = $1 + $2, lease_owner = $4 WHERE id IN \
+             (SELECT id FROM sources WHERE active = 1 AND next_check_at <= $1 AND {free} \
              ORDER BY next_check_at, id LIMIT $3 {lock}) RETURNING {COLUMNS}"
         );
         let mut tx = self.begin_write().await?;
@@ -238,12 +239,34 @@ impl Store {
             .bind(at)
             .bind(lease_secs)
             .bind(limit)
+            .bind(self.worker.as_ref().map(|w| w.as_str().to_owned()))
             .fetch_all(&mut *tx)
             .await?;
         tx.commit().await?;
         let mut out: Vec<SourceRow> = rows.iter().map(source_row).collect::<Result<_, _>>()?;
         out.sort_by_key(|s| (s.next_check_at, s.id));
         Ok(out)
+    }
+
+    /// Move the end of a lease this store took (ending at `lease_until`) to `until`, so the
+    /// source comes back sooner; used when a poll's result could not be stored. Does
+    /// nothing if the lease changed hands meanwhile. Returns whether it moved.
+    pub async fn shorten_lease(
+        &self,
+        source_id: i64,
+        lease_until: i64,
+        until: i64,
+    ) -> Result<bool, StoreError> {
+        const SQL: &str = "UPDATE sources SET lease_until = $3 WHERE id = $1 \
+             AND lease_until = $2 AND (lease_owner = $4 OR ($4 IS NULL AND lease_owner IS NULL))";
+        let done = sqlx::query(SQL)
+            .bind(source_id)
+            .bind(lease_until)
+            .bind(until)
+            .bind(self.worker.as_ref().map(|w| w.as_str().to_owned()))
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Every active source, by name.

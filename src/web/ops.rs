@@ -15,14 +15,37 @@ use serde_json::json;
 
 use super::{AppState, WebError};
 
-/// `GET /healthz`: 200 when the database answers, else 503.
+/// `GET /healthz`: readiness. 200 when the database answers (with the schema version and
+/// the worker processes that heartbeat recently, so an operator sees whether anything is
+/// polling), else 503. A web process is ready without workers; the count tells the rest.
 pub async fn healthz(State(app): State<AppState>) -> Response {
-    match app.store().schema_version().await {
-        Ok(version) => (
-            StatusCode::OK,
-            axum::Json(json!({ "status": "ok", "database": "ok", "schema_version": version })),
-        )
-            .into_response(),
+    let store = app.store();
+    let checked = async {
+        Ok::<_, crate::store::StoreError>((
+            store.schema_version().await?,
+            store.list_workers().await?,
+        ))
+    };
+    match checked.await {
+        Ok((version, workers)) => {
+            let now = crate::store::now();
+            let live: Vec<_> = workers
+                .iter()
+                .filter(|w| w.is_live(now))
+                .map(|w| {
+                    json!({ "id": w.id, "role": w.role, "host": w.host, "pid": w.pid,
+                            "heartbeat_age_secs": now - w.heartbeat_at })
+                })
+                .collect();
+            (
+                StatusCode::OK,
+                axum::Json(
+                    json!({ "status": "ok", "database": "ok", "schema_version": version,
+                                   "live_workers": live.len(), "workers": live }),
+                ),
+            )
+                .into_response()
+        }
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unavailable");
             (
@@ -122,6 +145,7 @@ pub async fn metrics(State(app): State<AppState>) -> Result<Response, WebError> 
         "Outgoing messages by status (pending, sent, dead).",
         outbox,
     );
+    worker_families(&mut out, &app.store().list_workers().await?);
     Ok((
         [(
             header::CONTENT_TYPE,
@@ -130,6 +154,61 @@ pub async fn metrics(State(app): State<AppState>) -> Result<Response, WebError> 
         out,
     )
         .into_response())
+}
+
+/// Per-process figures from the workers' heartbeats: up (1 while it heartbeats), and its
+/// counters since it started, labelled by worker id, role and host.
+fn worker_families(out: &mut String, workers: &[crate::store::WorkerRow]) {
+    let labels = |w: &crate::store::WorkerRow| {
+        format!(
+            "worker=\"{}\",role=\"{}\",host=\"{}\"",
+            label(&w.id),
+            label(&w.role),
+            label(&w.host)
+        )
+    };
+    type Pick = fn(&crate::store::WorkerRow) -> i64;
+    let series: [(&str, &str, &str, Pick); 5] = [
+        (
+            "vigia_worker_up",
+            "gauge",
+            "1 while the worker process heartbeats.",
+            |w| i64::from(w.is_live(crate::store::now())),
+        ),
+        (
+            "vigia_worker_polls_total",
+            "counter",
+            "Polls finished by the process since it started.",
+            |w| w.polls,
+        ),
+        (
+            "vigia_worker_poll_errors_total",
+            "counter",
+            "Failed polls of the process since it started.",
+            |w| w.poll_errors,
+        ),
+        (
+            "vigia_worker_mentions_new_total",
+            "counter",
+            "New mentions stored by the process since it started.",
+            |w| w.mentions_new,
+        ),
+        (
+            "vigia_worker_notifications_sent_total",
+            "counter",
+            "Messages delivered by the process since it started.",
+            |w| w.notifications_sent,
+        ),
+    ];
+    for (name, kind, help, pick) in series {
+        family(
+            out,
+            name,
+            kind,
+            help,
+            workers.iter().map(|w| (labels(w), pick(w))),
+        );
+    }
 }
 
 /// One metric family: HELP, TYPE, then a sample per label set.

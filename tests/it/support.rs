@@ -76,6 +76,7 @@ impl Canned {
 pub struct FixtureServer {
     routes: Arc<Mutex<HashMap<String, Canned>>>,
     hits: Arc<Mutex<HashMap<String, Vec<std::time::Instant>>>>,
+    delays: Arc<Mutex<HashMap<String, std::time::Duration>>>,
     /// Port on 127.0.0.1.
     pub port: u16,
 }
@@ -98,6 +99,11 @@ impl FixtureServer {
     /// Register (or replace) what `/{name}` answers.
     pub fn set(&self, name: &str, canned: Canned) {
         self.routes.lock().unwrap().insert(name.to_string(), canned);
+    }
+
+    /// Make `/{name}` answer only after `delay` (a slow site: polls stay in flight).
+    pub fn set_delay(&self, name: &str, delay: std::time::Duration) {
+        self.delays.lock().unwrap().insert(name.to_string(), delay);
     }
 
     /// Requests `/{name}` has received.
@@ -134,6 +140,10 @@ async fn answer(
         .entry(name.clone())
         .or_default()
         .push(std::time::Instant::now());
+    let delay = server.delays.lock().unwrap().get(&name).copied();
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     let canned = {
         let routes = server.routes.lock().unwrap();
         let with_query = uri.query().and_then(|q| routes.get(&format!("{name}?{q}")));
@@ -175,31 +185,47 @@ pub async fn fresh_db(db: Db) -> Option<(String, DbGuard)> {
             Some((url, DbGuard::Dir(dir)))
         }
         Db::Postgres => {
-            let Ok(admin) = std::env::var(PG_ENV) else {
-                assert!(
-                    std::env::var("CI").as_deref() != Ok("true"),
-                    "CI=true but {PG_ENV} is not set: the PostgreSQL suite must run in CI"
-                );
-                eprintln!(
-                    "SKIPPED: set {PG_ENV}=postgres://postgres@127.0.0.1:5432/postgres to run the PostgreSQL half"
-                );
-                return None;
-            };
-            let name = format!("vigia_test_{}_{}", std::process::id(), rand_suffix());
-            let mut conn = sqlx::PgConnection::connect(&admin)
-                .await
-                .unwrap_or_else(|e| {
-                    panic!("{PG_ENV} is set but PostgreSQL does not answer at {admin}: {e}")
-                });
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            let mut url = url::Url::parse(&admin).unwrap();
-            url.set_path(&name);
-            Some((url.to_string(), DbGuard::Pg { admin, name }))
+            let admin = postgres_admin()?;
+            Some(fresh_pg_db(&admin).await)
         }
     }
+}
+
+/// The admin URL of the PostgreSQL server the suite runs against, or `None` (after saying
+/// so) when the PostgreSQL half is switched off outside CI. Under `CI=true` it must be on.
+pub fn postgres_admin() -> Option<String> {
+    let Ok(admin) = std::env::var(PG_ENV) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but {PG_ENV} is not set: the PostgreSQL suite must run in CI"
+        );
+        eprintln!(
+            "SKIPPED: set {PG_ENV}=postgres://postgres@127.0.0.1:5432/postgres to run the PostgreSQL half"
+        );
+        return None;
+    };
+    Some(admin)
+}
+
+/// A fresh database on the PostgreSQL server at `admin`, dropped with the guard.
+pub async fn fresh_pg_db(admin: &str) -> (String, DbGuard) {
+    let name = format!("vigia_test_{}_{}", std::process::id(), rand_suffix());
+    let mut conn = sqlx::PgConnection::connect(admin)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL does not answer at {admin}: {e}"));
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let mut url = url::Url::parse(admin).unwrap();
+    url.set_path(&name);
+    (
+        url.to_string(),
+        DbGuard::Pg {
+            admin: admin.to_string(),
+            name,
+        },
+    )
 }
 
 fn rand_suffix() -> u64 {

@@ -1,33 +1,35 @@
 //! `vigia run` as real processes: SQLite refuses a second worker, SIGTERM stops a worker
-//! cleanly, and three workers on PostgreSQL fetch each due source once per interval (S03).
+//! cleanly, `--role` picks what a process does, a worker's heartbeat row tells whether it is
+//! alive and what it did, and three workers on PostgreSQL fetch each due source once per
+//! interval (S03). The crash tests (S01, S02) are in `chaos`.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use crate::support::{self, Canned, Db, FixtureServer};
+use crate::support_smtp::SmtpServer;
+use crate::support_workers::{
+    alert_config, base_config, rss, source_config, terminate, vigia_run, wait_exit,
+};
 
-const FEED: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://e.example/</link><description>d</description>
-<item><title>Cumbre Bank news</title><link>https://e.example/1</link><description>Cumbre Bank opened a branch.</description></item>
-</channel></rss>"#;
-
+/// A config with `sources` one-item feeds polled every 5 s (`extra` appended).
 fn write_config(
     dir: &std::path::Path,
     db_url: &str,
     s: &FixtureServer,
     sources: usize,
+    extra: &str,
 ) -> std::path::PathBuf {
-    let mut text = format!(
-        "[database]\nurl = \"{db_url}\"\n[fetch]\nallowed_private = [\"127.0.0.1:{}\"]\nmin_host_spacing = \"0ms\"\n\
-         per_host_concurrency = 16\nrespect_robots = false\n[[brand]]\nname = \"Cumbre Bank\"\n",
-        s.port
-    );
+    let mut text = base_config(db_url, "", s) + extra;
     for i in 0..sources {
         let name = format!("s{i}.xml");
-        s.set(&name, Canned::ok("application/rss+xml", FEED));
-        text.push_str(&format!(
-            "[[source]]\nname = \"s{i}\"\nurl = \"{}\"\ninterval = \"5s\"\n",
-            s.url(&name)
-        ));
+        let item = (
+            format!("Cumbre Bank news {i}"),
+            format!("https://e.example/{i}"),
+            "Cumbre Bank opened a branch.",
+        );
+        s.set(&name, Canned::ok("application/rss+xml", rss([item])));
+        text += &source_config(&format!("s{i}"), &s.url(&name), "5s");
     }
     let path = dir.join("vigia.toml");
     std::fs::write(&path, text).unwrap();
@@ -35,33 +37,7 @@ fn write_config(
 }
 
 fn worker(config: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_vigia"))
-        .args(["run", "--config", config.to_str().unwrap()])
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start vigia run")
-}
-
-fn terminate(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-fn wait_exit(mut child: Child, within: Duration) -> std::process::Output {
-    let deadline = std::time::Instant::now() + within;
-    while child.try_wait().unwrap().is_none() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "worker did not stop in {within:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.wait_with_output().unwrap()
+    vigia_run(config, &[])
 }
 
 #[tokio::test]
@@ -69,7 +45,7 @@ async fn sqlite_refuses_a_second_worker_and_sigterm_stops_cleanly() {
     let (url, _guard) = support::fresh_db(Db::Sqlite).await.unwrap();
     let s = FixtureServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &url, &s, 2);
+    let config = write_config(dir.path(), &url, &s, 2, "");
     let first = worker(&config);
     // Wait until the first worker polls (it holds the lock by then).
     for _ in 0..100 {
@@ -105,7 +81,7 @@ async fn s03_three_workers_fetch_each_due_source_once_per_interval() {
     let s = FixtureServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let sources = 30;
-    let config = write_config(dir.path(), &url, &s, sources);
+    let config = write_config(dir.path(), &url, &s, sources, "");
     // Create the schema once so the three workers do not all start from nothing at once.
     vigia::store::Store::connect(&url)
         .await
@@ -150,121 +126,165 @@ async fn s03_three_workers_fetch_each_due_source_once_per_interval() {
     );
 }
 
-/// S01: a worker killed with SIGKILL at random moments, 20 times, while its feeds keep
-/// growing: in the end every mention is stored exactly once, every alert was notified, and
-/// emails are duplicated at most once per crash (A04/A05 under fire).
+/// `--role web` serves the dashboard beside a running SQLite worker without taking the
+/// worker lock (no "another worker"), registers nothing, and stops on SIGTERM. An unknown
+/// role is refused by the flag parser with the valid ones listed.
 #[tokio::test]
-async fn s01_sigkill_twenty_times_loses_and_duplicates_nothing() {
-    use crate::support_smtp::SmtpServer;
-    use rand::Rng;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
+async fn run_role_web_serves_beside_the_sqlite_worker_without_its_lock() {
     let (url, _guard) = support::fresh_db(Db::Sqlite).await.unwrap();
-    let smtp = SmtpServer::start().await;
     let s = FixtureServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let sources = 6;
-    let published = Arc::new(AtomicUsize::new(0));
-    let feed = |n: usize, src: usize| {
-        let items: String = (0..n)
-            .map(|i| {
-                let (title, text) = if i % 3 == 0 {
-                    ("Cumbre Bank charged me twice, a total scam", "Cumbre Bank stole my money. Worst bank ever, awful and useless.")
-                } else {
-                    ("Cumbre Bank opens a new branch", "Cumbre Bank opened a branch on Main Street.")
-                };
-                format!("<item><title>{title} #{src}-{i}</title><link>https://e.example/{src}/{i}</link><description>{text}</description></item>")
-            })
-            .collect();
-        format!(
-            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title><link>https://e.example/</link><description>d</description>{items}</channel></rss>"
-        )
-    };
-    let mut text = format!(
-        "[database]\nurl = \"{url}\"\n[fetch]\nallowed_private = [\"127.0.0.1:{}\"]\nmin_host_spacing = \"0ms\"\n\
-         per_host_concurrency = 16\nrespect_robots = false\n[[brand]]\nname = \"Cumbre Bank\"\n\
-         [smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"vigia <a@vigia.test>\"\ntimeout = \"5s\"\n\
-         [[recipient]]\naddress = \"team@x.test\"\nbudget = {{ instant = 100000 }}\n\
-         [[rule]]\nname = \"negative\"\nkind = \"instant\"\nthreshold = -0.5\ngroup_wait = \"0s\"\ngroup_interval = \"1s\"\nrecipients = [\"team@x.test\"]\n",
-        s.port,
-        smtp.port()
-    );
-    for i in 0..sources {
-        s.set(
-            &format!("f{i}.xml"),
-            Canned::ok("application/rss+xml", feed(0, i)),
-        );
-        text.push_str(&format!(
-            "[[source]]\nname = \"f{i}\"\nurl = \"{}\"\ninterval = \"5s\"\n",
-            s.url(&format!("f{i}.xml"))
-        ));
-    }
-    let config = dir.path().join("vigia.toml");
-    std::fs::write(&config, &text).unwrap();
-
-    let kills = 20;
-    for round in 0..kills {
-        // The feeds grow: three more items each (one negative) before every round.
-        let n = published.fetch_add(3, Ordering::SeqCst) + 3;
-        for i in 0..sources {
-            s.set(
-                &format!("f{i}.xml"),
-                Canned::ok("application/rss+xml", feed(n, i)),
-            );
+    let config = write_config(dir.path(), &url, &s, 1, "");
+    let first = vigia_run(&config, &["--role", "worker"]);
+    for _ in 0..200 {
+        if s.hits("s0.xml") > 0 {
+            break;
         }
-        let mut child = worker(&config);
-        let alive = rand::rng().random_range(200..1500);
-        tokio::time::sleep(Duration::from_millis(alive)).await;
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        let _ = round;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // Recovery: one more worker runs until everything due is done, then stops cleanly.
-    let n = published.load(Ordering::SeqCst);
-    let last = worker(&config);
-    tokio::time::sleep(Duration::from_secs(7)).await;
-    terminate(&last);
-    let out = wait_exit(last, Duration::from_secs(30));
+    assert!(s.hits("s0.xml") > 0, "the worker polls");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let web_config = dir.path().join("web.toml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("127.0.0.1:0", &format!("127.0.0.1:{port}"));
+    std::fs::write(&web_config, text).unwrap();
+    let web = vigia_run(&web_config, &["--role", "web"]);
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    let mut answer = None;
+    for _ in 0..200 {
+        if let Ok(r) = reqwest::get(&health).await {
+            answer = Some((r.status(), r.text().await.unwrap()));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, body) = answer.expect("the web process answers /healthz");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"live_workers\":1"), "{body}");
+    terminate(&web);
+    let web = wait_exit(web, Duration::from_secs(20));
+    let err = String::from_utf8_lossy(&web.stderr);
+    assert!(web.status.success(), "{err}");
+    assert!(!err.contains("another vigia worker"), "{err}");
+
+    let bogus = wait_exit(
+        vigia_run(&config, &["--role", "scheduler"]),
+        Duration::from_secs(20),
+    );
+    let err = String::from_utf8_lossy(&bogus.stderr);
+    assert!(!bogus.status.success());
+    assert!(
+        err.contains("all") && err.contains("worker") && err.contains("web"),
+        "{err}"
+    );
+
+    terminate(&first);
+    let out = wait_exit(first, Duration::from_secs(30));
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     let store = vigia::store::Store::connect(&url).await.unwrap();
-    // Mentions: exactly one per item, none lost, none duplicated.
-    assert_eq!(store.count_mentions().await.unwrap() as usize, n * sources);
-    // Alerts: every negative mention fired one alert, and every alert went out.
-    assert!(
-        store.pending_alerts().await.unwrap().is_empty(),
-        "no alert left behind"
+    let roles: Vec<String> = store
+        .list_workers()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| w.role)
+        .collect();
+    assert_eq!(roles, ["worker"], "the web process registered nothing");
+}
+
+/// A running worker's row: registered with its role and pid, live while it runs, counters
+/// written with every heartbeat; after SIGTERM it is stopped (not live) and its final
+/// counters match what the fixture server, the database and the SMTP server saw.
+async fn heartbeat_story(db: Db) {
+    let Some((url, _guard)) = support::fresh_db(db).await else {
+        return;
+    };
+    let s = FixtureServer::start().await;
+    let smtp = SmtpServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let sources = 3;
+    let config = write_config(dir.path(), &url, &s, sources, &alert_config(&smtp));
+    // One source carries a strongly negative item, so one alert email goes out.
+    let bad = (
+        "Cumbre Bank charged me twice, a total scam".to_string(),
+        "https://e.example/bad".to_string(),
+        "Cumbre Bank stole my money. Worst bank ever, awful and useless.",
     );
-    let sent = store.list_outbox(Some("sent"), 10_000).await.unwrap();
+    s.set("s0.xml", Canned::ok("application/rss+xml", rss([bad])));
+    vigia::store::Store::connect(&url)
+        .await
+        .unwrap()
+        .close()
+        .await;
+    let child = vigia_run(&config, &[]);
+    let pid = i64::from(child.id());
+    let store = vigia::store::Store::connect(&url).await.unwrap();
+
+    // Wait for a heartbeat that carries polls (the first comes 5 s after start).
+    let mut seen = None;
+    for _ in 0..300 {
+        let rows = store.list_workers().await.unwrap();
+        if let Some(w) = rows.into_iter().find(|w| w.polls > 0) {
+            seen = Some(w);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let running = seen.expect("a heartbeat with counters within 15 s");
+    assert_eq!(running.role, "all", "the default role");
+    assert_eq!(running.pid, pid);
+    assert!(!running.host.is_empty());
+    assert!(running.is_live(vigia::store::now()));
+    assert!(running.heartbeat_at >= running.started_at);
+    assert_eq!(running.stopped_at, None);
+    for _ in 0..200 {
+        if !smtp.messages().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    terminate(&child);
+    let out = wait_exit(child, Duration::from_secs(30));
     assert!(
-        store
-            .list_outbox(Some("pending"), 10)
-            .await
-            .unwrap()
-            .is_empty()
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    let mail = smtp.messages();
+    let rows = store.list_workers().await.unwrap();
+    assert_eq!(rows.len(), 1);
+    let done = &rows[0];
+    assert_eq!(done.id, running.id);
     assert!(
-        mail.len() >= sent.len(),
-        "{} emails for {} sent rows",
-        mail.len(),
-        sent.len()
+        done.stopped_at.is_some(),
+        "SIGTERM marks the worker stopped"
     );
-    assert!(
-        mail.len() <= sent.len() + kills,
-        "at most one duplicate per crash: {} emails, {} rows",
-        mail.len(),
-        sent.len()
-    );
-    // One alert per negative mention (every third item), each in exactly one notification.
-    let alerts: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM alerts WHERE notified_at IS NOT NULL")
-            .fetch_one(store.pool())
-            .await
-            .unwrap();
-    assert_eq!(alerts as usize, n.div_ceil(3) * sources);
+    assert!(!done.is_live(vigia::store::now()));
+    let fetches: usize = (0..sources).map(|i| s.hits(&format!("s{i}.xml"))).sum();
+    assert_eq!(done.polls as usize, fetches, "one poll per request served");
+    assert_eq!(done.poll_errors, 0);
+    assert_eq!(done.mentions_new, store.count_mentions().await.unwrap());
+    assert_eq!(done.mentions_new as usize, sources);
+    assert_eq!(done.notifications_sent as usize, smtp.messages().len());
+    assert_eq!(done.notifications_sent, 1, "the negative item's alert");
+}
+
+#[tokio::test]
+async fn heartbeat_row_tracks_a_running_worker_sqlite() {
+    heartbeat_story(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn heartbeat_row_tracks_a_running_worker_postgres() {
+    heartbeat_story(Db::Postgres).await;
 }
