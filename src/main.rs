@@ -14,8 +14,8 @@ use vigia::demo;
 use vigia::report::{self, Format};
 use vigia::sentiment::{self, Analyzer, Lang, LangChoice, Mode};
 use vigia::store::{MentionFilter, Store};
-use vigia::worker::{self, Role};
 use vigia::web;
+use vigia::worker::{self, Role};
 
 /// vigia — online reputation monitor: watches feeds and review sites for your brands,
 /// scores sentiment (English and Spanish) and keeps the mentions for your team.

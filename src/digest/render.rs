@@ -7,15 +7,14 @@
 use std::sync::LazyLock;
 
 use base64::Engine as _;
-use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
-use minijinja::{AutoEscape, Environment, UndefinedBehavior, context, escape_formatter};
+use minijinja::{Environment, context};
 
 use super::chart::{self, Chart, ChartError};
 use super::data::DigestData;
 use super::view::{self, ChartRef, DigestView, ViewInput};
 use crate::notify::NotifyError;
-use crate::notify::email::{Email, escape_html};
+use crate::notify::email::{Email, mail_templates};
 use crate::notify::smtp::InlinePart;
 use crate::store::kpi::LabelCounts;
 
@@ -23,30 +22,10 @@ const HTML_TEMPLATE: &str = "digest.html";
 const TEXT_TEMPLATE: &str = "digest.txt";
 
 static TEMPLATES: LazyLock<Result<Environment<'static>, String>> = LazyLock::new(|| {
-    let mut env = Environment::new();
-    let syntax = SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .build()
-        .map_err(|e| e.to_string())?;
-    env.set_syntax(syntax);
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_formatter(|out, state, value| {
-        if *state.auto_escape() == AutoEscape::Html
-            && !value.is_safe()
-            && let Some(s) = value.as_str()
-        {
-            return out
-                .write_str(&escape_html(s))
-                .map_err(minijinja::Error::from);
-        }
-        escape_formatter(out, state, value)
-    });
-    env.add_template(HTML_TEMPLATE, include_str!("templates/digest.html"))
-        .map_err(|e| e.to_string())?;
-    env.add_template(TEXT_TEMPLATE, include_str!("templates/digest.txt"))
-        .map_err(|e| e.to_string())?;
-    Ok(env)
+    mail_templates(&[
+        (HTML_TEMPLATE, include_str!("templates/digest.html")),
+        (TEXT_TEMPLATE, include_str!("templates/digest.txt")),
+    ])
 });
 
 /// Where the HTML finds its charts.

@@ -37,6 +37,18 @@ const TEXT_TEMPLATE: &str = "email.txt";
 const HTML_TEMPLATE: &str = "email.html";
 
 static TEMPLATES: LazyLock<Result<Environment<'static>, String>> = LazyLock::new(|| {
+    mail_templates(&[
+        (TEXT_TEMPLATE, include_str!("templates/email.txt")),
+        (HTML_TEMPLATE, include_str!("templates/email.html")),
+    ])
+});
+
+/// A template environment for email bodies (alerts, digest): strict about undefined
+/// values, so a typo fails the template tests instead of printing an empty string, and
+/// escaping with [`escape_html`], which also escapes quotes for attribute values.
+pub(crate) fn mail_templates(
+    templates: &[(&'static str, &'static str)],
+) -> Result<Environment<'static>, String> {
     let mut env = Environment::new();
     let syntax = SyntaxConfig::builder()
         .trim_blocks(true)
@@ -44,7 +56,6 @@ static TEMPLATES: LazyLock<Result<Environment<'static>, String>> = LazyLock::new
         .build()
         .map_err(|e| e.to_string())?;
     env.set_syntax(syntax);
-    // A typo in a template must fail the template test, not print an empty string.
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_formatter(|out, state, value| {
         if *state.auto_escape() == AutoEscape::Html
@@ -57,12 +68,11 @@ static TEMPLATES: LazyLock<Result<Environment<'static>, String>> = LazyLock::new
         }
         escape_formatter(out, state, value)
     });
-    env.add_template(TEXT_TEMPLATE, include_str!("templates/email.txt"))
-        .map_err(|e| e.to_string())?;
-    env.add_template(HTML_TEMPLATE, include_str!("templates/email.html"))
-        .map_err(|e| e.to_string())?;
+    for (name, source) in templates {
+        env.add_template(name, source).map_err(|e| e.to_string())?;
+    }
     Ok(env)
-});
+}
 
 /// Renders `notice` as an email in `lang`.
 pub fn render(notice: &Notice, lang: NoticeLang) -> Result<Email, NotifyError> {
