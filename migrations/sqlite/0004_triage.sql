@@ -59,5 +59,84 @@ CREATE TABLE brand_exclusions (
 -- [{"cid": …, "content_type": …, "base64": …, "alt": …}], sent as multipart/related.
 ALTER TABLE outbox ADD COLUMN inline_parts TEXT;
 
-CREATE INDEX mentions_status_fetched ON mentions (status, fetched_at);
 CREATE INDEX mentions_response ON mentions (brand, first_response_at);
+
+-- The triage inbox (src/store/inbox.rs explains the order and why it is precomputed).
+-- The source's weight is copied onto each mention so that the urgency order is one
+-- indexed column; sync_sources rewrites it when the config changes a weight.
+ALTER TABLE mentions ADD COLUMN weight REAL NOT NULL DEFAULT 1.0;
+-- The label a person sees: their correction, else the computed one.
+ALTER TABLE mentions ADD COLUMN label_eff TEXT GENERATED ALWAYS AS
+    (COALESCE(label_override, label)) VIRTUAL;
+-- Urgency, highest first: open before closed, unanswered before answered, negative before
+-- the rest, then negativity × source weight plus 0.05 per day of waiting. Independent of
+-- the clock, so it can be indexed; kept in step with inbox.rs `URGENCY`.
+ALTER TABLE mentions ADD COLUMN urgency REAL GENERATED ALWAYS AS (
+      (CASE WHEN status IN ('new', 'acknowledged') THEN 40000.0 ELSE 0.0 END)
+    + (CASE WHEN first_response_at IS NULL THEN 20000.0 ELSE 0.0 END)
+    + (CASE WHEN COALESCE(label_override, label) = 'negative'
+            THEN 10000.0 + weight * (CASE WHEN compound < 0 THEN -compound ELSE 0.0 END)
+            ELSE 0.0 END)
+    + (1600000000 - fetched_at) / 1728000.0
+) VIRTUAL;
+
+-- Listing in urgency order with any filter evaluated inside the index (no row reads).
+CREATE INDEX mentions_inbox ON mentions
+    (urgency, status, brand, label_eff, source, lang, assignee, fetched_at);
+-- One index per filter for counting per status and for listing small results; each ends
+-- in `urgency` so a small result is sorted without reading rows.
+CREATE INDEX mentions_status_urgency ON mentions (status, urgency);
+CREATE INDEX mentions_brand_label ON mentions (brand, label_eff, status, urgency);
+CREATE INDEX mentions_source_time ON mentions (source, fetched_at, status, urgency);
+CREATE INDEX mentions_lang ON mentions (lang, status, urgency);
+CREATE INDEX mentions_assignee ON mentions (assignee, status, urgency)
+    WHERE assignee IS NOT NULL;
+-- Newest / oldest first, date ranges and the KPIs' periods (replaces mentions_fetched).
+CREATE INDEX mentions_fetched_status ON mentions (fetched_at, status, urgency);
+DROP INDEX mentions_fetched;
+-- Most negative first.
+CREATE INDEX mentions_compound ON mentions (compound, urgency);
+-- Counting the hits of a text search by id, without reading rows.
+CREATE INDEX mentions_id_status ON mentions (id, status, brand, label_eff, assignee);
+-- Nothing reads by raw label any more (the effective label is what counts).
+DROP INDEX mentions_label_status;
+
+-- A new mention takes its source's weight (1.0 unless the config says otherwise).
+CREATE TRIGGER mentions_weight AFTER INSERT ON mentions
+WHEN (SELECT weight FROM sources WHERE name = NEW.source) <> NEW.weight
+BEGIN
+    UPDATE mentions SET weight = (SELECT weight FROM sources WHERE name = NEW.source)
+    WHERE id = NEW.id;
+END;
+
+-- Free-text search over title and snippet: words, case- and accent-insensitive. An
+-- external-content index (the text stays in mentions), kept in step by triggers. It also
+-- holds one made-up word per (brand, label) pair, `fts_facet`, so that the most common
+-- search, within one brand's negatives, intersects two word lists instead of looking up
+-- every hit of the search word (inbox.rs `facet_word`).
+ALTER TABLE mentions ADD COLUMN fts_facet TEXT GENERATED ALWAYS AS
+    ('f' || hex(brand) || COALESCE(label_override, label)) VIRTUAL;
+CREATE VIRTUAL TABLE mentions_fts USING fts5 (
+    title, snippet, fts_facet, content = 'mentions', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2', detail = 'none'
+);
+CREATE TRIGGER mentions_fts_insert AFTER INSERT ON mentions BEGIN
+    INSERT INTO mentions_fts (rowid, title, snippet, fts_facet)
+    VALUES (NEW.id, NEW.title, NEW.snippet,
+            'f' || hex(NEW.brand) || COALESCE(NEW.label_override, NEW.label));
+END;
+CREATE TRIGGER mentions_fts_delete AFTER DELETE ON mentions BEGIN
+    INSERT INTO mentions_fts (mentions_fts, rowid, title, snippet, fts_facet)
+    VALUES ('delete', OLD.id, OLD.title, OLD.snippet,
+            'f' || hex(OLD.brand) || COALESCE(OLD.label_override, OLD.label));
+END;
+CREATE TRIGGER mentions_fts_update
+AFTER UPDATE OF title, snippet, brand, label, label_override ON mentions BEGIN
+    INSERT INTO mentions_fts (mentions_fts, rowid, title, snippet, fts_facet)
+    VALUES ('delete', OLD.id, OLD.title, OLD.snippet,
+            'f' || hex(OLD.brand) || COALESCE(OLD.label_override, OLD.label));
+    INSERT INTO mentions_fts (rowid, title, snippet, fts_facet)
+    VALUES (NEW.id, NEW.title, NEW.snippet,
+            'f' || hex(NEW.brand) || COALESCE(NEW.label_override, NEW.label));
+END;
+INSERT INTO mentions_fts (mentions_fts) VALUES ('rebuild');

@@ -14,11 +14,13 @@
 //! Dedup is the database's job: `UNIQUE (brand, item_key)` and `ON CONFLICT DO NOTHING`
 //! make re-polling idempotent; tombstones keep deleted mentions deleted.
 
+pub mod inbox;
 pub mod kpi;
 mod mentions;
 mod migrate;
 mod outbox;
 mod sources;
+pub mod triage;
 
 pub use mentions::{MentionFilter, MentionRow, NewMention, insert_mentions};
 pub use outbox::{

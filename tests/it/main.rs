@@ -7,6 +7,7 @@ mod alerts_rules;
 mod cli;
 mod extract;
 mod fetch;
+mod inbox;
 mod kpi;
 mod notify;
 mod outbox;
