@@ -67,14 +67,31 @@ pub fn fetch_settings(cfg: &FetchConfig) -> FetchSettings {
 }
 
 /// Sync the config's sources into the store and build the shared pipeline, with live
-/// alerting warmed from the store when the config has rules.
+/// alerting warmed from the store when the config has rules. Exclusion terms added from
+/// the dashboard ("not about us") join the brands' `exclude` here, so they apply from the
+/// next start of the worker.
 pub async fn pipeline(config: &Config, store: Store) -> Result<Arc<Pipeline>, WorkerError> {
     store.sync_sources(&config.sources).await?;
-    let p = build(config, store)?;
+    let config = with_exclusions(config, &store.brand_exclusions().await?);
+    let p = build(&config, store)?;
     if let Some(live) = &p.alerts {
         live.warm(&p.store, chrono::Utc::now()).await?;
     }
     Ok(p)
+}
+
+/// The config with `(brand, term)` exclusions added to the brands they name (brands no
+/// longer configured are skipped, terms already there are not repeated).
+pub fn with_exclusions(config: &Config, exclusions: &[(String, String)]) -> Config {
+    let mut config = config.clone();
+    for (brand, term) in exclusions {
+        if let Some(b) = config.brands.iter_mut().find(|b| &b.name == brand)
+            && !b.exclude.contains(term)
+        {
+            b.exclude.push(term.clone());
+        }
+    }
+    config
 }
 
 /// Build the pipeline without touching the store (`vigia check`).

@@ -83,14 +83,21 @@ ALTER TABLE mentions ADD COLUMN urgency DOUBLE PRECISION GENERATED ALWAYS AS (CA
 -- Listing in urgency order with any filter evaluated inside the index (no row reads).
 CREATE INDEX mentions_inbox ON mentions
     (urgency, status, brand, label_eff, source, lang, assignee, fetched_at);
--- Counts per status, and listing one status.
+-- One index per filter for counting per status and for listing small results; each ends
+-- in `urgency` so a small result is sorted without reading rows.
 CREATE INDEX mentions_status_urgency ON mentions (status, urgency);
--- Brand and brand + label views.
 CREATE INDEX mentions_brand_label ON mentions (brand, label_eff, status, urgency);
--- Source and source + date views.
-CREATE INDEX mentions_source_time ON mentions (source, fetched_at, status);
-CREATE INDEX mentions_lang ON mentions (lang, status);
-CREATE INDEX mentions_assignee ON mentions (assignee, status) WHERE assignee IS NOT NULL;
+CREATE INDEX mentions_source_time ON mentions (source, fetched_at, status, urgency);
+CREATE INDEX mentions_lang ON mentions (lang, status, urgency);
+CREATE INDEX mentions_assignee ON mentions (assignee, status, urgency)
+    WHERE assignee IS NOT NULL;
+-- Newest / oldest first, date ranges and the KPIs' periods (replaces mentions_fetched).
+CREATE INDEX mentions_fetched_status ON mentions (fetched_at, status, urgency);
+DROP INDEX mentions_fetched;
+-- Most negative first.
+CREATE INDEX mentions_compound ON mentions (compound, urgency);
+-- Counting the hits of a text search by id, without reading rows.
+CREATE INDEX mentions_id_status ON mentions (id, status, brand, label_eff, assignee);
 -- Nothing reads by raw label any more (the effective label is what counts).
 DROP INDEX mentions_label_status;
 

@@ -21,6 +21,10 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
 pub const MIN_INTERVAL: Duration = Duration::from_secs(5);
 /// A source with no new items for this long is shown as stale.
 pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(7 * 86_400);
+/// How much a source's mentions weigh in the inbox's urgency order unless set.
+pub const DEFAULT_WEIGHT: f64 = 1.0;
+/// The largest weight (the urgency order's tiers assume it).
+pub const MAX_WEIGHT: f64 = 100.0;
 
 /// `[[source]]`
 #[derive(Debug, Clone, Deserialize)]
@@ -56,6 +60,9 @@ pub struct SourceConfig {
     /// (default 7d).
     #[serde(default, with = "duration::option")]
     pub stale_after: Option<Duration>,
+    /// How much this source's mentions weigh in the inbox's urgency order (default 1.0;
+    /// 2.0 makes a −0.4 mention here as urgent as a −0.8 one elsewhere); above 0, at most 100.
+    pub weight: Option<f64>,
     /// Inline `kind = "html"`: the CSS selectors (same keys as a recipe's `[html]`).
     pub html: Option<HtmlRule>,
     /// Inline `kind = "json"`: the paths (same keys as a recipe's `[json]`).
@@ -161,6 +168,14 @@ impl SourceConfig {
                 ),
             ));
         }
+        if let Some(w) = self.weight
+            && !(w > 0.0 && w <= MAX_WEIGHT)
+        {
+            return Err((
+                "weight",
+                format!("{w} is not a weight: use a number above 0 and at most {MAX_WEIGHT}"),
+            ));
+        }
         self.resolved = Some(Resolved {
             url,
             rule,
@@ -196,6 +211,11 @@ impl SourceConfig {
     /// The polling interval (the entry's, else the recipe's default, else 15 minutes).
     pub fn interval(&self) -> Duration {
         self.resolved().interval
+    }
+
+    /// The urgency weight, with the default applied.
+    pub fn weight(&self) -> f64 {
+        self.weight.unwrap_or(DEFAULT_WEIGHT)
     }
 
     /// The stale threshold, with the default applied.
@@ -291,6 +311,21 @@ mod tests {
             err.contains("source[0].brand") && err.contains("Globex"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn weight_defaults_to_one_and_must_be_positive() {
+        let c = load("[[source]]\nname = \"x\"\nurl = \"https://e.com/\"\n").unwrap();
+        assert_eq!(c.sources[0].weight(), 1.0);
+        let c = load("[[source]]\nname = \"x\"\nurl = \"https://e.com/\"\nweight = 2.5\n").unwrap();
+        assert_eq!(c.sources[0].weight(), 2.5);
+        for bad in ["0", "-1", "0.0", "101", "nan"] {
+            let err = load(&format!(
+                "[[source]]\nname = \"x\"\nurl = \"https://e.com/\"\nweight = {bad}\n"
+            ))
+            .unwrap_err();
+            assert!(err.contains("source[0].weight"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -22,9 +22,11 @@
 //! page itself, and nobody triages by the exact size of a five-digit pile.
 //!
 //! **Free text** matches words: each word of the search must begin a word of the title or
-//! snippet ("reemb" finds "Reembolso"), case-insensitively; on SQLite also accent-
-//! insensitively, through an FTS5 index; on PostgreSQL through word-start regular
-//! expressions. A search with no letters or digits at all (`%`, `_`, `--`) looks for that
+//! the snippet ("reemb" finds "Reembolso"), case-insensitively; on SQLite also
+//! accent-insensitively, through an FTS5 index; on PostgreSQL through word-start regular
+//! expressions. On SQLite a search within one brand and label also intersects with a
+//! made-up word the index holds per (brand, label), so the most common search (one brand's
+//! negatives) reads a few hundred hits instead of every mention with the word. A search with no letters or digits at all (`%`, `_`, `--`) looks for that
 //! exact text instead (LIKE with every wildcard escaped). User text is always a bound
 //! parameter; the SQL's shape depends only on which filters are present, and the sort comes
 //! from the [`Sort`] enum.
@@ -37,7 +39,7 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, Row};
 
-use super::triage::{OPEN_STATUSES, STATUSES};
+use super::triage::{LABELS, OPEN_STATUSES, STATUSES};
 use super::{Backend, Store, StoreError};
 
 /// Counts above this are reported as `COUNT_CAP + 1`.
@@ -138,7 +140,8 @@ pub struct InboxQuery {
     pub brand: Option<String>,
     /// Only this label (as people see it: a correction wins).
     pub label: Option<String>,
-    /// `None`: open (new + acknowledged); `"all"`: every status; else that status.
+    /// `None` (or `"open"`): new + acknowledged; `"all"`: every status; else that one
+    /// status (an unknown one matches nothing).
     pub status: Option<String>,
     /// Only this source.
     pub source: Option<String>,
@@ -299,18 +302,37 @@ enum TextMatch {
     Literal(String),
 }
 
+/// The made-up word the FTS index holds for a (brand, label) pair (migration 0004,
+/// `fts_facet`: "f", the brand's UTF-8 bytes in hex, the label), when `label` is a label.
+/// Letters and digits only, so it is one token and needs no quoting.
+fn facet_word(brand: &str, label: &str) -> Option<String> {
+    use std::fmt::Write as _;
+    LABELS.contains(&label).then(|| {
+        let mut word = String::from("f");
+        for b in brand.bytes() {
+            let _ = write!(word, "{b:02X}");
+        }
+        word + label
+    })
+}
+
+/// The words of `text`: runs of letters and digits (what the FTS tokenizer keeps), at
+/// most [`MAX_SEARCH_WORDS`] of at most 64 characters.
+fn words_of(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(MAX_SEARCH_WORDS)
+        .map(|w| w.chars().take(64).collect())
+        .collect()
+}
+
 impl TextMatch {
     fn parse(text: &str) -> Option<TextMatch> {
         let text = text.trim();
         if text.is_empty() {
             return None;
         }
-        let words: Vec<String> = text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .take(MAX_SEARCH_WORDS)
-            .map(|w| w.chars().take(64).collect())
-            .collect();
+        let words = words_of(text);
         Some(if words.is_empty() {
             TextMatch::Literal(text.chars().take(200).collect())
         } else {
@@ -338,6 +360,8 @@ enum StatusPart<'a> {
     Query,
     /// This one status (for the counts).
     Only(&'a str),
+    /// None (for the counts of every status at once).
+    Any,
 }
 
 impl InboxQuery {
@@ -353,6 +377,7 @@ impl InboxQuery {
                 Some(s) => w.push(format!("status = {}", args.text(s))),
             },
             StatusPart::Only(s) => w.push(format!("status = {}", args.text(s))),
+            StatusPart::Any => {}
         }
         if let Some(b) = nonempty(&self.brand) {
             w.push(format!("brand = {}", args.text(&b)));
@@ -382,10 +407,13 @@ impl InboxQuery {
             Some(TextMatch::Words(words)) => match backend {
                 Backend::Sqlite => {
                     // FTS5 query syntax: each word a quoted prefix, all required.
-                    let fts: Vec<String> = words
+                    let mut fts: Vec<String> = words
                         .iter()
-                        .map(|word| format!("\"{}\"*", word.replace('"', "\"\"")))
+                        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
                         .collect();
+                    if let (Some(b), Some(l)) = (nonempty(&self.brand), nonempty(&self.label)) {
+                        fts.extend(facet_word(&b, &l));
+                    }
                     let p = args.text(&fts.join(" "));
                     w.push(format!(
                         "id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH {p})"
@@ -417,21 +445,45 @@ impl InboxQuery {
         }
     }
 
-    /// The page's SELECT and its arguments; `limit`/`offset` as given.
-    fn select(&self, backend: Backend, limit: i64, offset: i64) -> (String, Args) {
+    /// Whether a search word list is present (it decides how counts are taken).
+    fn has_words(&self) -> bool {
+        matches!(
+            self.text.as_deref().and_then(TextMatch::parse),
+            Some(TextMatch::Words(_))
+        )
+    }
+
+    /// Whether a filter outside [`ID_INDEX`]'s columns is present.
+    fn has_unindexed_filter(&self) -> bool {
+        let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
+        set(&self.source) || set(&self.lang) || self.from.is_some() || self.to.is_some()
+    }
+
+    /// The page's SELECT: ids first, from an index alone (`hint` names it on SQLite), then
+    /// the rows of those ids only, so sorting never reads rows it does not show.
+    fn select(
+        &self,
+        backend: Backend,
+        limit: i64,
+        offset: i64,
+        hint: Option<&str>,
+    ) -> (String, Args) {
         let mut args = Args::default();
         let w = self.conditions(backend, StatusPart::Query, &mut args);
         let l = args.push(Arg::Int(limit));
         let o = args.push(Arg::Int(offset));
+        let order = self.sort.order_by();
+        let hint = indexed_by(hint);
         let sql = format!(
-            "SELECT {ITEM_COLUMNS} FROM mentions WHERE {w} ORDER BY {} LIMIT {l} OFFSET {o}",
-            self.sort.order_by()
+            "SELECT {ITEM_COLUMNS} FROM mentions WHERE id IN \
+             (SELECT id FROM mentions{hint} WHERE {w} ORDER BY {order} LIMIT {l} OFFSET {o}) \
+             ORDER BY {order}"
         );
         (sql, args)
     }
 
     /// One statement with a capped count per status (`n0`…`n4`, in [`STATUSES`] order).
-    fn counts(&self, backend: Backend) -> (String, Args) {
+    fn capped_counts(&self, backend: Backend) -> (String, Args) {
         let mut args = Args::default();
         let parts: Vec<String> = STATUSES
             .iter()
@@ -446,6 +498,42 @@ impl InboxQuery {
             .collect();
         (format!("SELECT {}", parts.join(", ")), args)
     }
+
+    /// One pass counting every status (`status`, `n`): for text searches, whose word
+    /// lookup is then done once instead of once per status.
+    fn grouped_counts(&self, backend: Backend, hint: Option<&str>) -> (String, Args) {
+        let mut args = Args::default();
+        let w = self.conditions(backend, StatusPart::Any, &mut args);
+        let hint = indexed_by(hint);
+        let sql =
+            format!("SELECT status, COUNT(*) AS n FROM mentions{hint} WHERE {w} GROUP BY status");
+        (sql, args)
+    }
+}
+
+/// The `INDEXED BY` clause for a hint, or nothing.
+fn indexed_by(hint: Option<&str>) -> String {
+    hint.map(|i| format!(" INDEXED BY {i}")).unwrap_or_default()
+}
+
+/// The index that has `id` first and the columns a text search is most often combined
+/// with (migration 0004).
+const ID_INDEX: &str = "mentions_id_status";
+/// At most this many index entries are worth scanning in sort order to fill a page before
+/// a filter's own index (and a sort of its matches) is the better way.
+const SCAN_BUDGET: f64 = 300_000.0;
+/// The same for sorts whose index does not hold the filter columns (each entry a row read).
+const ROW_SCAN_BUDGET: f64 = 20_000.0;
+
+impl Sort {
+    /// The index that yields this order, with the budget of entries worth scanning in it.
+    fn index(self) -> (&'static str, f64) {
+        match self {
+            Sort::Urgency => ("mentions_inbox", SCAN_BUDGET),
+            Sort::Newest | Sort::Oldest => ("mentions_fetched_status", ROW_SCAN_BUDGET),
+            Sort::MostNegative => ("mentions_compound", ROW_SCAN_BUDGET),
+        }
+    }
 }
 
 /// A count as reported: exact up to the cap, `COUNT_CAP + 1` above it.
@@ -453,32 +541,47 @@ fn capped(n: i64) -> i64 {
     n.min(COUNT_CAP + 1)
 }
 
+/// How the counts per status are taken: for a word search, one grouped pass (the word
+/// lookup done once), driven from the search's hits through [`ID_INDEX`] on SQLite when
+/// that index holds every other filter; otherwise one capped count per status, each from
+/// the filter's own index. The flag says which (grouped rows or one row of five).
+fn count_statement(q: &InboxQuery, backend: Backend) -> (String, Args, bool) {
+    if q.has_words() {
+        let hint = (backend == Backend::Sqlite && !q.has_unindexed_filter()).then_some(ID_INDEX);
+        let (sql, args) = q.grouped_counts(backend, hint);
+        (sql, args, true)
+    } else {
+        let (sql, args) = q.capped_counts(backend);
+        (sql, args, false)
+    }
+}
+
+/// The total for the query's own status part, from the counts per status.
+fn total_of(q: &InboxQuery, status_counts: &[(String, i64)]) -> i64 {
+    let wanted = |s: &str| match q.status.as_deref() {
+        None | Some("") | Some("open") => OPEN_STATUSES.contains(&s),
+        Some("all") => true,
+        Some(one) => s == one,
+    };
+    capped(
+        status_counts
+            .iter()
+            .filter(|(s, _)| wanted(s))
+            .map(|(_, n)| n)
+            .sum(),
+    )
+}
+
 impl Store {
     /// One page of the inbox with the total and the counts per status.
     pub async fn inbox(&self, q: &InboxQuery) -> Result<InboxPage, StoreError> {
-        let (sql, args) = q.select(self.backend(), i64::from(q.limit()), q.offset());
-        let rows = args.bind(sqlx::query(&sql)).fetch_all(self.pool()).await?;
-        let items = rows.iter().map(item_row).collect::<Result<Vec<_>, _>>()?;
-
-        let (sql, args) = q.counts(self.backend());
-        let row = args.bind(sqlx::query(&sql)).fetch_one(self.pool()).await?;
-        let mut status_counts = Vec::with_capacity(STATUSES.len());
-        for (i, s) in STATUSES.iter().enumerate() {
-            status_counts.push((s.to_string(), row.try_get::<i64, _>(i)?));
-        }
-        let sum = |wanted: &dyn Fn(&str) -> bool| {
-            capped(
-                status_counts
-                    .iter()
-                    .filter(|(s, _)| wanted(s))
-                    .map(|(_, n)| n)
-                    .sum(),
-            )
-        };
-        let total = match q.status.as_deref() {
-            None | Some("") | Some("open") => sum(&|s| OPEN_STATUSES.contains(&s)),
-            Some("all") => sum(&|_| true),
-            Some(one) => sum(&|s| s == one),
+        let status_counts = self.status_counts(q).await?;
+        let total = total_of(q, &status_counts);
+        let items = if total == 0 {
+            Vec::new()
+        } else {
+            self.page(q, i64::from(q.limit()), q.offset(), total)
+                .await?
         };
         Ok(InboxPage {
             items,
@@ -494,7 +597,76 @@ impl Store {
         q: &InboxQuery,
         limit: i64,
     ) -> Result<Vec<InboxItem>, StoreError> {
-        let (sql, args) = q.select(self.backend(), limit.max(0), 0);
+        let total = total_of(q, &self.status_counts(q).await?);
+        if total == 0 || limit <= 0 {
+            return Ok(Vec::new());
+        }
+        self.page(q, limit, 0, total).await
+    }
+
+    /// The counts per status under every filter but the status one.
+    async fn status_counts(&self, q: &InboxQuery) -> Result<Vec<(String, i64)>, StoreError> {
+        let (sql, args, grouped) = count_statement(q, self.backend());
+        if grouped {
+            let rows = args.bind(sqlx::query(&sql)).fetch_all(self.pool()).await?;
+            let mut counts: Vec<(String, i64)> =
+                STATUSES.iter().map(|s| (s.to_string(), 0)).collect();
+            for row in rows {
+                let status: String = row.try_get("status")?;
+                if let Some(c) = counts.iter_mut().find(|(s, _)| *s == status) {
+                    c.1 = capped(row.try_get("n")?);
+                }
+            }
+            return Ok(counts);
+        }
+        let row = args.bind(sqlx::query(&sql)).fetch_one(self.pool()).await?;
+        STATUSES
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Ok((s.to_string(), row.try_get::<i64, _>(i)?)))
+            .collect()
+    }
+
+    /// On SQLite, the index to list a page from (see [`Store::page`]); `None` leaves the
+    /// choice to the database.
+    async fn list_hint(
+        &self,
+        q: &InboxQuery,
+        limit: i64,
+        offset: i64,
+        total: i64,
+    ) -> Result<Option<&'static str>, StoreError> {
+        if self.backend() != Backend::Sqlite {
+            return Ok(None);
+        }
+        // One status in urgency order is its own index's range: nothing to choose.
+        let one_status = !matches!(q.status.as_deref(), None | Some("" | "open" | "all"));
+        if one_status && q.sort == Sort::Urgency {
+            return Ok(None);
+        }
+        let rows: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM mentions")
+            .fetch_one(self.pool())
+            .await?;
+        let (index, budget) = q.sort.index();
+        let wanted = (offset + limit) as f64;
+        Ok((wanted * rows as f64 / total.max(1) as f64 <= budget).then_some(index))
+    }
+
+    /// `limit` mentions from `offset` on, knowing that `total` match (capped).
+    ///
+    /// On SQLite this picks the plan: when matches are dense enough that the first
+    /// `offset + limit` of them lie within [`SCAN_BUDGET`] entries of the order's index, walk
+    /// that index and stop early; otherwise leave SQLite to start from a filter's index and
+    /// sort the (few) matches. SQLite keeps no statistics here to make that call itself.
+    async fn page(
+        &self,
+        q: &InboxQuery,
+        limit: i64,
+        offset: i64,
+        total: i64,
+    ) -> Result<Vec<InboxItem>, StoreError> {
+        let hint = self.list_hint(q, limit, offset, total).await?;
+        let (sql, args) = q.select(self.backend(), limit, offset, hint);
         let rows = args.bind(sqlx::query(&sql)).fetch_all(self.pool()).await?;
         rows.iter().map(item_row).collect()
     }
@@ -516,7 +688,7 @@ impl Store {
     async fn distinct(&self, column: &'static str) -> Result<Vec<String>, StoreError> {
         let sql = format!(
             "WITH RECURSIVE v (x) AS (\
-               SELECT MIN({column}) FROM mentions \
+               SELECT MIN({column}) FROM mentions WHERE {column} IS NOT NULL \
                UNION ALL \
                SELECT (SELECT MIN({column}) FROM mentions WHERE {column} > v.x) FROM v \
                WHERE v.x IS NOT NULL) \
@@ -528,26 +700,31 @@ impl Store {
             .collect()
     }
 
-    /// SQLite's query plans for an inbox request (the page, then the counts), one line per
+    /// SQLite's query plans for an inbox request (the counts, then the page), one line per
     /// step: for the benchmark, and for finding out why a view is slow. Empty on PostgreSQL.
     pub async fn inbox_plan(&self, q: &InboxQuery) -> Result<Vec<String>, StoreError> {
-        if self.backend() != Backend::Sqlite {
+        let backend = self.backend();
+        if backend != Backend::Sqlite {
             return Ok(Vec::new());
         }
+        let (sql, args, _) = count_statement(q, backend);
+        let counts = (sql, args);
+        let total = total_of(q, &self.status_counts(q).await?);
+        let (limit, offset) = (i64::from(q.limit()), q.offset());
+        let hint = self.list_hint(q, limit, offset, total).await?;
         let mut out = Vec::new();
-        for (sql, args) in [
-            q.select(self.backend(), i64::from(q.limit()), q.offset()),
-            q.counts(self.backend()),
-        ] {
+        for (sql, args) in [counts, q.select(backend, limit, offset, hint)] {
             let explain = format!("EXPLAIN QUERY PLAN {sql}");
             for row in args
                 .bind(sqlx::query(&explain))
                 .fetch_all(self.pool())
                 .await?
             {
-                out.push(row.try_get::<String, _>("detail")?);
+                let line: String = row.try_get("detail")?;
+                if out.last() != Some(&line) {
+                    out.push(line);
+                }
             }
-            out.push(String::new());
         }
         Ok(out)
     }
@@ -615,6 +792,11 @@ mod tests {
             Some(TextMatch::Literal("%".into()))
         );
         assert_eq!(like_escape(r"50%_\x"), r"50\%\_\\x");
+        assert_eq!(
+            facet_word("Río", "negative").as_deref(),
+            Some("f52C3AD6Fnegative")
+        );
+        assert_eq!(facet_word("Acme", "x\" OR y"), None);
     }
 
     #[test]
@@ -633,10 +815,13 @@ mod tests {
             ..InboxQuery::default()
         };
         for backend in [Backend::Sqlite, Backend::Postgres] {
-            let (sql, args) = q.select(backend, 50, 0);
+            let (sql, args) = q.select(backend, 50, 0, None);
             assert!(!sql.contains("1=1") && !sql.contains("x'"), "{sql}");
             assert!(args.0.len() >= 8);
-            let (sql, _) = q.counts(backend);
+            let (sql, _, grouped) = count_statement(&q, backend);
+            assert!(grouped);
+            assert!(!sql.contains("1=1") && !sql.contains("x'"), "{sql}");
+            let (sql, _) = q.capped_counts(backend);
             assert!(!sql.contains("1=1") && !sql.contains("x'"), "{sql}");
         }
     }

@@ -149,7 +149,8 @@ const COLUMNS: &str = "id, name, kind, url, interval_secs, state, next_check_at,
 
 impl Store {
     /// Make the sources table match the config: add new sources (due now), update changed
-    /// ones (a new URL forgets validators and errors), deactivate removed ones.
+    /// ones (a new URL forgets validators and errors; a new weight is copied onto the
+    /// source's mentions), deactivate removed ones.
     pub async fn sync_sources(&self, sources: &[SourceConfig]) -> Result<(), StoreError> {
         const SELECT: &str = "SELECT url, kind, interval_secs FROM sources WHERE name = $1";
         const INSERT: &str = "INSERT INTO sources (name, kind, url, interval_secs, next_check_at, \
@@ -161,6 +162,10 @@ impl Store {
              next_check_at = CASE WHEN next_check_at > $3 THEN $3 ELSE next_check_at END \
              WHERE name = $1";
         const DEACTIVATE_ALL: &str = "UPDATE sources SET active = 0";
+        // A changed weight is copied onto the source's mentions, whose urgency it feeds.
+        const SET_WEIGHT: &str = "UPDATE sources SET weight = $2 WHERE name = $1 AND weight <> $2";
+        const SET_MENTION_WEIGHT: &str =
+            "UPDATE mentions SET weight = $2 WHERE source = $1 AND weight <> $2";
         // Several workers starting at once sync the same config: one at a time.
         const PG_SYNC_LOCK: &str = "SELECT pg_advisory_xact_lock(7316912005)";
         let now = now();
@@ -208,6 +213,18 @@ impl Store {
                             .await?;
                     }
                 }
+            }
+            let reweighted = sqlx::query(SET_WEIGHT)
+                .bind(&s.name)
+                .bind(s.weight())
+                .execute(&mut *tx)
+                .await?;
+            if reweighted.rows_affected() > 0 {
+                sqlx::query(SET_MENTION_WEIGHT)
+                    .bind(&s.name)
+                    .bind(s.weight())
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         tx.commit().await?;

@@ -9,6 +9,7 @@ mod cli;
 mod digest;
 mod extract;
 mod fetch;
+mod inbox;
 mod kpi;
 mod leases;
 mod notify;
