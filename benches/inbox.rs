@@ -12,7 +12,9 @@
 //! a quarter of the handled ones assigned to one of six people.
 //!
 //! Each view is requested `REQUESTS` times (varying brand, source, search word and week)
-//! and p50 / p95 / max are printed, with SQLite's query plan for the first request.
+//! and p50 / p95 / max are printed (with SQLite's query plan for the first request when
+//! `VIGIA_BENCH_PLANS` is set): first the store's query alone, then the whole `GET /inbox`
+//! page through the real router over loopback (counts, facets, template, HTTP).
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -229,9 +231,120 @@ async fn run(mentions: usize, requests: usize) {
             }
         }
     }
+    failed |= pages(&store, requests).await;
     if failed {
         println!("\nat least one goal was missed");
     }
+}
+
+/// The same kinds of views as whole pages: `GET /inbox` through the real router on
+/// 127.0.0.1 with a logged-in session, so the figure includes the status counts, the
+/// filter facets, the template and HTTP. Timed at the client, so loopback is included.
+async fn pages(store: &Store, requests: usize) -> bool {
+    use vigia::store::accounts::Role;
+    let config = vigia::config::Config::from_toml(
+        "[database]\nurl = \"sqlite://bench.db\"\n",
+        std::path::Path::new("bench.toml"),
+    )
+    .expect("config");
+    const EMAIL: &str = "bench@vigia.example";
+    let user = match store
+        .create_user(EMAIL, "benchmark password", Role::Member, NOW)
+        .await
+    {
+        Ok(u) => u.id,
+        Err(_) => {
+            let users = store.list_users().await.expect("users");
+            users
+                .iter()
+                .find(|u| u.email == EMAIL)
+                .expect("bench user")
+                .id
+        }
+    };
+    let session = store
+        .create_session(user, 3_600, vigia::store::now())
+        .await
+        .expect("session");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let state = vigia::web::AppState::new(config, store.clone());
+    tokio::spawn(vigia::web::serve_on(
+        listener,
+        state,
+        std::future::pending::<()>(),
+    ));
+    let client = reqwest::Client::new();
+    let cookie = format!("vigia_session={}", session.token);
+    type PageView = (&'static str, Box<dyn Fn(usize) -> String>);
+    let views: Vec<PageView> = vec![
+        ("page: default", Box::new(|_| "/inbox".to_string())),
+        (
+            "page: brand + negative + text",
+            Box::new(|i| {
+                format!(
+                    "/inbox?brand={}&label=negative&q={}",
+                    BRANDS[i % 4].0.replace(' ', "+"),
+                    SEARCHED[i % SEARCHED.len()]
+                )
+            }),
+        ),
+        (
+            "page: source + a week, every status",
+            Box::new(|i| {
+                let end = chrono::DateTime::from_timestamp(NOW - (i % 8) as i64 * 7 * DAY, 0)
+                    .expect("date")
+                    .date_naive();
+                let start = end - chrono::Days::new(7);
+                format!(
+                    "/inbox?source={}&status=all&from={start}&to={end}",
+                    source_name((i * 7) % SOURCES)
+                )
+            }),
+        ),
+    ];
+    let mut failed = false;
+    for (name, make) in &views {
+        let get = |path: String| {
+            let req = client
+                .get(format!("{base}{path}"))
+                .header("cookie", &cookie)
+                .send();
+            async move {
+                let resp = req.await.expect("request");
+                assert!(resp.status().is_success(), "{path}: {}", resp.status());
+                resp.bytes().await.expect("body").len()
+            }
+        };
+        let _ = get(make(0)).await;
+        let mut times = Vec::with_capacity(requests);
+        let mut bytes = 0;
+        for i in 0..requests {
+            let start = Instant::now();
+            bytes = get(make(i)).await;
+            times.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        let pct =
+            |q: f64| times[((q * times.len() as f64).ceil() as usize).clamp(1, times.len()) - 1];
+        let p95 = pct(0.95);
+        let mark = if p95 <= 50.0 {
+            "  ok (goal p95 ≤ 50 ms)"
+        } else {
+            failed = true;
+            "  MISSED (goal p95 ≤ 50 ms)"
+        };
+        println!(
+            "{name:<46} {:>8.1} {:>8.1} {:>8.1} {:>7}K{mark}",
+            pct(0.5),
+            p95,
+            times[times.len() - 1],
+            bytes / 1024
+        );
+    }
+    failed
 }
 
 fn source_name(i: usize) -> String {
