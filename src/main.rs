@@ -193,6 +193,39 @@ enum UserCommand {
         #[arg(long)]
         name: String,
     },
+    /// List every account: role, disabled or not, live sessions and API tokens.
+    List,
+    /// Disable an account (someone left): their sessions end now, their tokens stop working.
+    Disable {
+        /// The user's email address.
+        email: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        /// The user's email address.
+        email: String,
+    },
+    /// Change an account's role.
+    Role {
+        /// The user's email address.
+        email: String,
+        /// admin, member or viewer.
+        #[arg(value_parser = ["admin", "member", "viewer"])]
+        role: String,
+    },
+    /// Set a new password (prompted, or the first line of stdin); ends their sessions.
+    Password {
+        /// The user's email address.
+        email: String,
+    },
+    /// Revoke a user's API tokens with this name.
+    Revoke {
+        /// The user's email address.
+        email: String,
+        /// The token's name, as given when it was created.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 fn main() -> Result<()> {
@@ -349,6 +382,22 @@ async fn dispatch(cli: Cli) -> Result<()> {
                     let token = web::cli::user_token(&store, &email, &name).await?;
                     eprintln!("API token for {email} (shown once; store it now):");
                     println!("{token}");
+                }
+                UserCommand::List => print!("{}", web::cli::user_list(&store).await?),
+                UserCommand::Disable { email } => {
+                    println!("{}", web::cli::user_disable(&store, &email, true).await?);
+                }
+                UserCommand::Enable { email } => {
+                    println!("{}", web::cli::user_disable(&store, &email, false).await?);
+                }
+                UserCommand::Role { email, role } => {
+                    println!("{}", web::cli::user_role(&store, &email, &role).await?);
+                }
+                UserCommand::Password { email } => {
+                    println!("{}", web::cli::user_password(&store, &email).await?);
+                }
+                UserCommand::Revoke { email, name } => {
+                    println!("{}", web::cli::user_revoke(&store, &email, &name).await?);
                 }
             }
             Ok(())

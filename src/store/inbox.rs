@@ -227,6 +227,8 @@ pub struct InboxItem {
     pub rating: Option<f64>,
     /// When the team first answered.
     pub first_response_at: Option<i64>,
+    /// Version for optimistic concurrency (what a bulk action is based on).
+    pub version: i64,
 }
 
 /// One page of the inbox with its counts.
@@ -256,7 +258,7 @@ pub struct Facets {
 
 /// The columns of [`InboxItem`].
 const ITEM_COLUMNS: &str = "id, brand, source, url, title, snippet, fetched_at, published_at, \
-     lang, compound, label_eff, status, assignee, rating, first_response_at";
+     lang, compound, label_eff, status, assignee, rating, first_response_at, version";
 
 /// A bound value.
 #[derive(Debug, Clone)]
@@ -747,6 +749,7 @@ fn item_row(row: &AnyRow) -> Result<InboxItem, StoreError> {
         assignee: row.try_get("assignee")?,
         rating: row.try_get("rating")?,
         first_response_at: row.try_get("first_response_at")?,
+        version: row.try_get("version")?,
     })
 }
 

@@ -14,6 +14,7 @@
 //! Dedup is the database's job: `UNIQUE (brand, item_key)` and `ON CONFLICT DO NOTHING`
 //! make re-polling idempotent; tombstones keep deleted mentions deleted.
 
+pub mod access;
 pub mod accounts;
 pub mod dashboard;
 pub mod inbox;

@@ -82,6 +82,22 @@ pub enum Action {
     Reopen,
 }
 
+/// Most mentions one bulk action may name (one inbox page).
+pub const MAX_BULK: usize = 200;
+
+/// What a bulk action did, mention by mention (ids in the order given).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BulkOutcome {
+    /// Changed, with a history row each.
+    pub changed: Vec<i64>,
+    /// Someone changed them since the version given; left as they are.
+    pub conflicts: Vec<i64>,
+    /// The action does not fit their state (already acknowledged, already closed).
+    pub left_alone: Vec<i64>,
+    /// No such mention (deleted meanwhile).
+    pub missing: Vec<i64>,
+}
+
 /// Why a triage action was not applied.
 #[derive(Debug, thiserror::Error)]
 pub enum TriageError {
@@ -483,6 +499,35 @@ impl Store {
         }
         tx.commit().await?;
         self.mention_detail(id).await?.ok_or(TriageError::NotFound)
+    }
+
+    /// Apply one action to many mentions (the inbox's bulk actions), each on the version
+    /// the person saw, each in its own transaction with its own history row. Nothing is
+    /// overwritten: a mention changed meanwhile is a conflict, one the action does not fit
+    /// (acknowledging a resolved mention) is left alone, and both are reported back.
+    pub async fn triage_many(
+        &self,
+        targets: &[(i64, Option<i64>)],
+        actor: &str,
+        action: &Action,
+        now: i64,
+    ) -> Result<BulkOutcome, TriageError> {
+        if targets.len() > MAX_BULK {
+            return Err(TriageError::Invalid(format!(
+                "at most {MAX_BULK} mentions at once"
+            )));
+        }
+        let mut out = BulkOutcome::default();
+        for &(id, version) in targets {
+            match self.triage(id, actor, action, version, now).await {
+                Ok(_) => out.changed.push(id),
+                Err(TriageError::Conflict) => out.conflicts.push(id),
+                Err(TriageError::Invalid(_)) => out.left_alone.push(id),
+                Err(TriageError::NotFound) => out.missing.push(id),
+                Err(e @ TriageError::Store(_)) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 
     /// One mention with everything stored about it.

@@ -1,5 +1,6 @@
-//! The bodies of the dashboard's commands (`vigia serve`, `vigia user add`, `vigia user
-//! token`, `vigia demo --serve`), kept here so `main.rs` stays a thin list of flags.
+//! The bodies of the dashboard's commands (`vigia serve`, `vigia user add|token|list|
+//! disable|enable|role|password|revoke`, `vigia demo --serve`), kept here so `main.rs`
+//! stays a thin list of flags.
 //!
 //! Passwords are never taken as a flag (shell history, `ps`): they are prompted without
 //! echo on a terminal, or read as the first line of stdin when piped.
@@ -78,6 +79,69 @@ pub async fn user_add(store: &Store, email: &str, role: &str) -> Result<String, 
 /// `vigia user token EMAIL --name NAME`: a new API token, printed once.
 pub async fn user_token(store: &Store, email: &str, name: &str) -> Result<String, CliError> {
     Ok(store.create_api_token(email, name, now()).await?)
+}
+
+/// `vigia user list`: one line per account.
+pub async fn user_list(store: &Store) -> Result<String, CliError> {
+    use std::fmt::Write as _;
+    let accounts = store.accounts(now()).await?;
+    let mut out = format!(
+        "{:<36} {:<7} {:<9} {:>8} {:>6}\n",
+        "email", "role", "state", "sessions", "tokens"
+    );
+    for a in &accounts {
+        let state = if a.disabled { "disabled" } else { "enabled" };
+        let _ = writeln!(
+            out,
+            "{:<36} {:<7} {:<9} {:>8} {:>6}",
+            a.email,
+            a.role.as_str(),
+            state,
+            a.sessions,
+            a.tokens
+        );
+    }
+    if accounts.is_empty() {
+        out.push_str("(no accounts yet: create one with `vigia user add EMAIL`)\n");
+    }
+    Ok(out)
+}
+
+/// `vigia user disable|enable EMAIL`.
+pub async fn user_disable(store: &Store, email: &str, disabled: bool) -> Result<String, CliError> {
+    store.set_disabled(email, disabled).await?;
+    Ok(if disabled {
+        format!("disabled {email}: their sessions are ended and their API tokens refused")
+    } else {
+        format!("enabled {email}: they can log in again")
+    })
+}
+
+/// `vigia user role EMAIL ROLE`.
+pub async fn user_role(store: &Store, email: &str, role: &str) -> Result<String, CliError> {
+    let role: Role = role.parse()?;
+    store.set_role(email, role).await?;
+    Ok(format!("{email} is now {}", role.as_str()))
+}
+
+/// `vigia user password EMAIL`: prompted like `user add`.
+pub async fn user_password(store: &Store, email: &str) -> Result<String, CliError> {
+    let password = read_password()?;
+    store.reset_password(email, &password).await?;
+    Ok(format!(
+        "new password set for {email}; their sessions are ended"
+    ))
+}
+
+/// `vigia user revoke EMAIL --name NAME`.
+pub async fn user_revoke(store: &Store, email: &str, name: &str) -> Result<String, CliError> {
+    match store.revoke_api_tokens_named(email, name, now()).await? {
+        0 => Err(AccountError::Invalid(format!(
+            "{email} has no live API token called \"{name}\" (see Settings in the dashboard)"
+        ))
+        .into()),
+        n => Ok(format!("revoked {n} API token(s) \"{name}\" of {email}")),
+    }
 }
 
 fn read_password() -> Result<String, CliError> {

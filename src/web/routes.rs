@@ -94,6 +94,13 @@ pub fn table() -> Vec<Route> {
             get(pages::inbox::page),
         ),
         r(
+            Post,
+            "/inbox/bulk",
+            "/inbox/bulk",
+            Access::Form(Role::Member),
+            post(pages::inbox::bulk),
+        ),
+        r(
             Get,
             "/mentions/{id}",
             "/mentions/1",
@@ -155,6 +162,13 @@ pub fn table() -> Vec<Route> {
             "/settings/tokens",
             Access::Form(Role::Viewer),
             post(pages::settings::new_token),
+        ),
+        r(
+            Post,
+            "/settings/tokens/{id}/revoke",
+            "/settings/tokens/1/revoke",
+            Access::Form(Role::Viewer),
+            post(pages::settings::revoke_token),
         ),
         r(
             Get,

@@ -3,15 +3,23 @@
 //! Everything is a GET parameter (see [`crate::web::params`]), so a filtered view is a link
 //! a person can bookmark or paste into chat, and the CSV export link carries the same
 //! filter. Rows are plain links; `j`/`k` move between them when JavaScript is on.
+//!
+//! Members get a checkbox per row and a bar of **bulk actions** (acknowledge, assign to me,
+//! resolve, dismiss): one form around the table, posting each ticked mention as
+//! `id.version`, so a bulk action is based on what the person saw, exactly like the
+//! mention page's forms. A mention someone else changed meanwhile is left as it is and
+//! counted in the message that comes back (POST → redirect → GET, the filters kept).
 
 use axum::Extension;
+use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{frame, label_text, stars, status_text};
 use crate::store::inbox::{COUNT_CAP, InboxItem};
+use crate::store::triage::{Action, BulkOutcome, MAX_BULK, TriageError};
 use crate::web::auth::{RequestCtx, Viewer};
 use crate::web::i18n::Lang;
 use crate::web::params::{InboxParams, LABELS, SORTS, STATUSES};
@@ -36,6 +44,7 @@ struct Row {
     age: String,
     rating: Option<f64>,
     stars: Option<String>,
+    version: i64,
 }
 
 #[derive(Serialize)]
@@ -91,6 +100,45 @@ fn row(m: InboxItem, lang: Lang, now: i64) -> Row {
         assignee: m.assignee,
         fetched_at: m.fetched_at,
         rating: m.rating,
+        version: m.version,
+    }
+}
+
+/// What the last bulk action did, carried by the redirect back to the inbox.
+#[derive(Debug, Default, Deserialize)]
+pub struct BulkResult {
+    /// Mentions changed.
+    #[serde(default)]
+    changed: Option<usize>,
+    /// Changed by someone else meanwhile.
+    #[serde(default)]
+    conflicts: Option<usize>,
+    /// The action did not fit their status.
+    #[serde(default)]
+    left: Option<usize>,
+    /// Nothing was ticked.
+    #[serde(default)]
+    none: Option<String>,
+}
+
+impl BulkResult {
+    /// The sentence to show, if a bulk action just ran.
+    fn message(&self, lang: Lang) -> Option<(String, &'static str)> {
+        if self.none.is_some() {
+            return Some((lang.t("bulk_none").to_string(), "bad"));
+        }
+        let changed = self.changed?;
+        let mut text = lang.t("bulk_changed").replace("{n}", &changed.to_string());
+        let conflicts = self.conflicts.unwrap_or(0);
+        let left = self.left.unwrap_or(0);
+        for (n, key) in [(conflicts, "bulk_conflicts"), (left, "bulk_left")] {
+            if n > 0 {
+                text.push(' ');
+                text.push_str(&lang.t(key).replace("{n}", &n.to_string()));
+            }
+        }
+        let kind = if conflicts + left > 0 { "bad" } else { "good" };
+        Some((text, kind))
     }
 }
 
@@ -100,8 +148,10 @@ pub async fn page(
     Extension(ctx): Extension<RequestCtx>,
     Extension(viewer): Extension<Viewer>,
     Query(params): Query<InboxParams>,
+    Query(bulk): Query<BulkResult>,
 ) -> Result<Response, WebError> {
     let f = frame(&ctx, &viewer, "inbox");
+    let (flash, flash_kind) = bulk.message(f.lang).unzip();
     let query = params.to_query(&viewer.user.email, &f.tz)?;
     let store = app.store();
     let result = store.inbox(&query).await?;
@@ -179,6 +229,81 @@ pub async fn page(
             },
             labels => render::ser(&labels), sorts => render::ser(&sorts), filtered => params.is_filtered(),
             export_href => format!("/export.csv?{export}"),
+            flash => flash, flash_kind => flash_kind.unwrap_or(""),
+            back => params.query_string(&[]), max_bulk => MAX_BULK,
         },
     )
+}
+
+/// `POST /inbox/bulk`: one action on the ticked mentions (`m=ID.VERSION`, repeated),
+/// then back to the same view (`back`, the inbox's query string) with what happened.
+pub async fn bulk(
+    State(app): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let mut targets = Vec::new();
+    let (mut action, mut back) = (String::new(), String::new());
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "m" => targets.push(target(&v).ok_or_else(|| {
+                WebError::BadRequest(format!("\"{v}\" is not a mention (ID.VERSION)"))
+            })?),
+            "action" => action = v.into_owned(),
+            "back" => back = v.into_owned(),
+            _ => {}
+        }
+    }
+    // Only our own filter parameters go back into the address (no open redirect).
+    let uri: axum::http::Uri = format!("/inbox?{back}")
+        .parse()
+        .unwrap_or_else(|_| axum::http::Uri::from_static("/inbox"));
+    let params = Query::<InboxParams>::try_from_uri(&uri)
+        .map(|q| q.0)
+        .unwrap_or_default();
+    let back = |extra: &str| {
+        let q = params.query_string(&[]);
+        let sep = if q.is_empty() { "" } else { "&" };
+        Redirect::to(&format!("/inbox?{q}{sep}{extra}")).into_response()
+    };
+    let me = viewer.user.email.as_str();
+    let action = match action.as_str() {
+        "acknowledge" => Action::Acknowledge,
+        "assign_me" => Action::Assign(Some(me.to_string())),
+        "resolve" => Action::Resolve,
+        "dismiss" => Action::Dismiss { exclude_term: None },
+        _ => {
+            return Err(WebError::BadRequest(format!(
+                "unknown bulk action \"{action}\""
+            )));
+        }
+    };
+    if targets.is_empty() {
+        return Ok(back("none=1"));
+    }
+    let out: BulkOutcome = match app
+        .store()
+        .triage_many(&targets, me, &action, crate::store::now())
+        .await
+    {
+        Ok(out) => out,
+        Err(TriageError::Store(e)) => return Err(e.into()),
+        Err(e) => return Err(WebError::BadRequest(e.to_string())),
+    };
+    tracing::info!(
+        user = %me, changed = out.changed.len(), conflicts = out.conflicts.len(),
+        left_alone = out.left_alone.len(), "bulk triage"
+    );
+    Ok(back(&format!(
+        "changed={}&conflicts={}&left={}",
+        out.changed.len(),
+        out.conflicts.len(),
+        out.left_alone.len() + out.missing.len()
+    )))
+}
+
+/// `ID.VERSION` → (id, version).
+fn target(value: &str) -> Option<(i64, Option<i64>)> {
+    let (id, version) = value.split_once('.')?;
+    Some((id.parse().ok()?, Some(version.parse().ok()?)))
 }

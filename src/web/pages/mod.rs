@@ -114,6 +114,13 @@ pub fn flash(
 fn is_flash_key(key: &str) -> bool {
     matches!(
         key,
-        "done" | "conflict" | "bad_time" | "saved" | "retried" | "not_dead" | "bad_timezone"
+        "done"
+            | "conflict"
+            | "bad_time"
+            | "saved"
+            | "retried"
+            | "not_dead"
+            | "bad_timezone"
+            | "revoked"
     )
 }

@@ -1,11 +1,13 @@
 //! A person's own settings: interface language, timezone, and API tokens.
 //!
 //! Every role may change these (they are about the person, not the data). A new API token
-//! is shown once, on the page that created it, and only its hash is stored.
+//! is shown once, on the page that created it, and only its hash is stored; the page lists
+//! the person's tokens (name, created, last used) with a button to revoke each, which takes
+//! effect on the token's next request.
 
 use axum::Extension;
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
@@ -46,10 +48,10 @@ pub async fn page(
     Extension(viewer): Extension<Viewer>,
     Query(q): Query<Flash>,
 ) -> Result<Response, WebError> {
-    render_page(&app, &ctx, &viewer, &q, None)
+    render_page(&app, &ctx, &viewer, &q, None).await
 }
 
-fn render_page(
+async fn render_page(
     app: &AppState,
     ctx: &RequestCtx,
     viewer: &Viewer,
@@ -59,6 +61,7 @@ fn render_page(
     let f = frame(ctx, viewer, "settings");
     let (message, kind) = flash(f.lang, q.done.as_deref(), q.error.as_deref());
     let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+    let tokens = app.store().api_tokens(viewer.user.id).await?;
     let api_example = format!(
         "{}/api/mentions?label=negative",
         app.base_url().unwrap_or("http://localhost:8080")
@@ -69,6 +72,7 @@ fn render_page(
         context! {
             flash => message, flash_kind => kind, zones => zones,
             user_lang => viewer.user.lang.clone(), new_token => new_token, api_example => api_example,
+            tokens => render::ser(&tokens),
         },
     )
 }
@@ -116,5 +120,22 @@ pub async fn new_token(
         done: None,
         error: None,
     };
-    render_page(&app, &ctx, &viewer, &q, Some(token))
+    render_page(&app, &ctx, &viewer, &q, Some(token)).await
+}
+
+/// `POST /settings/tokens/{id}/revoke`: revoke one of the person's own tokens.
+pub async fn revoke_token(
+    State(app): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    if !app
+        .store()
+        .revoke_api_token(viewer.user.id, id, crate::store::now())
+        .await?
+    {
+        return Err(WebError::NotFound);
+    }
+    tracing::info!(user = %viewer.user.email, token = id, "API token revoked");
+    Ok(Redirect::to("/settings?done=revoked").into_response())
 }

@@ -1,5 +1,6 @@
 // vigia: keyboard shortcuts for the inbox. The site works without this file;
-// it only adds j / k (next / previous mention), Enter (open) and / (search).
+// it only adds j / k (next / previous mention), Enter (open), / (search), x (tick the
+// current mention for a bulk action) and the "tick every mention" box.
 (function () {
   "use strict";
   function links() { return Array.prototype.slice.call(document.querySelectorAll("a.row-link")); }
@@ -14,6 +15,12 @@
       if (q) { e.preventDefault(); q.focus(); }
       return;
     }
+    if (e.key === "x") {
+      var row = document.activeElement && document.activeElement.closest ? document.activeElement.closest("tr") : null;
+      var box = row ? row.querySelector("input[name=m]") : null;
+      if (box) { e.preventDefault(); box.checked = !box.checked; }
+      return;
+    }
     if (!list.length || (e.key !== "j" && e.key !== "k")) { return; }
     var at = list.indexOf(document.activeElement);
     var next = e.key === "j" ? Math.min(at + 1, list.length - 1) : Math.max(at - 1, 0);
@@ -21,5 +28,15 @@
     e.preventDefault();
     list[next].focus();
     list[next].scrollIntoView({ block: "nearest" });
+  });
+})();
+(function () {
+  "use strict";
+  var all = document.getElementById("pick-all");
+  if (!all) { return; }
+  var boxes = Array.prototype.slice.call(document.querySelectorAll("input[name=m]"));
+  all.hidden = false;
+  all.addEventListener("change", function () {
+    boxes.forEach(function (b) { b.checked = all.checked; });
   });
 })();

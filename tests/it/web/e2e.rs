@@ -1,6 +1,7 @@
 //! The end-to-end story in a real headless Chromium, driven over WebDriver (chromedriver on
 //! a free local port, fantoccini): log in, filter the inbox to negatives, open the most
-//! urgent mention, mark it responded, and see the overview's KPIs change. Screenshots go
+//! urgent mention, mark it responded, see the overview's KPIs change, then tick the rest
+//! with the keyboard and the header box and acknowledge them in one go. Screenshots go
 //! to `target/e2e/`. Under `CI=true` a missing Chromium or chromedriver is a failure.
 
 use std::path::{Path, PathBuf};
@@ -305,6 +306,49 @@ async fn story(c: &Client, base: &str) -> Result<(), fantoccini::error::CmdError
         "1 of 3 within the 4 h target"
     );
     shot(c, "overview.png").await;
+
+    // Bulk: x ticks the focused mention, the header box ticks them all, one click acts.
+    c.goto(&format!("{base}/inbox?label=negative")).await?;
+    c.find(Locator::Css("body")).await?.send_keys("j").await?;
+    c.active_element().await?.send_keys("x").await?;
+    let ticked = c
+        .execute(
+            "return document.querySelectorAll('input[name=m]:checked').length",
+            vec![],
+        )
+        .await?;
+    assert_eq!(ticked, json!(1), "x ticks the focused row");
+    c.find(Locator::Css("#pick-all")).await?.click().await?;
+    let ticked = c
+        .execute(
+            "return document.querySelectorAll('input[name=m]:checked').length",
+            vec![],
+        )
+        .await?;
+    assert_eq!(ticked, json!(3), "the two open Acme negatives and Globex's");
+    shot(c, "inbox-bulk-ticked.png").await;
+    c.find(Locator::Css("button[name=action][value=acknowledge]"))
+        .await?
+        .click()
+        .await?;
+    let flash = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".flash"))
+        .await?;
+    assert_eq!(flash.text().await?, "3 changed.");
+    let acknowledged = c
+        .find_all(Locator::Css("table.inbox tbody .badge.status-acknowledged"))
+        .await?;
+    assert_eq!(acknowledged.len(), 3);
+    assert!(
+        c.current_url()
+            .await?
+            .query()
+            .unwrap_or("")
+            .contains("label=negative"),
+        "the filter survives the bulk action"
+    );
 
     // Switch to Spanish and Mexico City time in the settings: the inbox follows.
     c.goto(&format!("{base}/settings")).await?;

@@ -2,7 +2,9 @@
 //! content (W06, W07), the API and its tokens, and the end-to-end story in a real headless
 //! Chromium.
 
+mod access;
 mod api;
+mod bulk;
 mod cli;
 mod e2e;
 mod hostile;
