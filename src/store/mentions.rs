@@ -172,7 +172,10 @@ pub async fn insert_mentions(
                 .bind(m.rating_value)
                 .bind(m.rating_best);
         }
-        let returned = q.fetch_all(&mut *conn).await?;
+        let mut returned = q.fetch_all(&mut *conn).await?;
+        if arg.numbered && !returned.is_empty() {
+            returned = drop_resurrected(conn, arg, returned).await?;
+        }
         let mut new = Vec::with_capacity(returned.len());
         for row in &returned {
             let (id, brand, key): (i64, String, String) = (
@@ -236,6 +239,47 @@ impl Placeholders {
             "?".to_string()
         }
     }
+}
+
+/// PostgreSQL only: take back rows just inserted whose item was deleted while the insert
+/// ran. Under READ COMMITTED the tombstone check above and the INSERT see different
+/// snapshots, so a delete committed in between (the INSERT then no longer conflicts with
+/// the old row) would bring the mention back. This statement takes a fresh snapshot after
+/// the INSERT, which waited for any delete of the same key to commit, so it sees that
+/// tombstone. SQLite needs none of this: its single writer cannot interleave.
+async fn drop_resurrected(
+    conn: &mut AnyConnection,
+    arg: Placeholders,
+    inserted: Vec<AnyRow>,
+) -> Result<Vec<AnyRow>, StoreError> {
+    let ids: Vec<i64> = inserted
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    let params: Vec<String> = (1..=ids.len()).map(|i| arg.nth(i)).collect();
+    let sql = format!(
+        "DELETE FROM mentions WHERE id IN ({}) AND EXISTS (SELECT 1 FROM tombstones t \
+         WHERE t.brand = mentions.brand AND t.item_key = mentions.item_key) RETURNING id",
+        params.join(", ")
+    );
+    let mut q = sqlx::query_scalar::<_, i64>(&sql);
+    for id in &ids {
+        q = q.bind(*id);
+    }
+    let dropped: HashSet<i64> = q.fetch_all(&mut *conn).await?.into_iter().collect();
+    if !dropped.is_empty() {
+        tracing::info!(
+            count = dropped.len(),
+            "mentions deleted during their insert stay deleted"
+        );
+    }
+    Ok(inserted
+        .into_iter()
+        .filter(|r| {
+            r.try_get::<i64, _>("id")
+                .is_ok_and(|id| !dropped.contains(&id))
+        })
+        .collect())
 }
 
 /// Which of `chunk`'s (brand, item_key) pairs the team deleted.

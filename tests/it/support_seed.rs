@@ -49,9 +49,9 @@ impl Seed {
     }
 }
 
-/// Insert the seeds; returns their ids in order.
-pub async fn seed(store: &Store, seeds: &[Seed]) -> Vec<i64> {
-    let batch: Vec<NewMention> = seeds
+/// The seeds as the pipeline would hand them to the store (same keys every time).
+pub fn batch(seeds: &[Seed]) -> Vec<NewMention> {
+    seeds
         .iter()
         .enumerate()
         .map(|(i, s)| NewMention {
@@ -82,7 +82,12 @@ pub async fn seed(store: &Store, seeds: &[Seed]) -> Vec<i64> {
             rating_value: None,
             rating_best: None,
         })
-        .collect();
+        .collect()
+}
+
+/// Insert the seeds; returns their ids in order.
+pub async fn seed(store: &Store, seeds: &[Seed]) -> Vec<i64> {
+    let batch = batch(seeds);
     let mut tx = store.begin_write().await.unwrap();
     let mut created = insert_mentions(&mut tx, &batch).await.unwrap();
     tx.commit().await.unwrap();

@@ -171,3 +171,52 @@ async fn s04_deleted_mention_stays_deleted_sqlite() {
 async fn s04_deleted_mention_stays_deleted_postgres() {
     s04_story(Db::Postgres).await;
 }
+
+/// S04 under a race (PostgreSQL, READ COMMITTED): the mention is deleted after the poll's
+/// tombstone check but before its INSERT reaches the row (a trigger holds the INSERT for a
+/// second). The INSERT then no longer conflicts with the old row; the mention must still
+/// stay deleted.
+#[tokio::test]
+async fn s04_a_delete_during_the_insert_still_wins_postgres() {
+    use crate::support_seed::{Seed, batch, seed};
+    let Some((url, _guard)) = support::fresh_db(Db::Postgres).await else {
+        return;
+    };
+    let store = vigia::store::Store::connect(&url).await.unwrap();
+    let seeds = [Seed::new("Acme", vigia::store::now() - 60, "negative")];
+    let id = seed(&store, &seeds).await[0];
+    for sql in [
+        "CREATE FUNCTION vigia_test_slow_insert() RETURNS trigger AS $$ \
+         BEGIN PERFORM pg_sleep(1.5); RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER vigia_test_slow BEFORE INSERT ON mentions \
+         FOR EACH ROW EXECUTE FUNCTION vigia_test_slow_insert()",
+    ] {
+        sqlx::query(sql).execute(store.writer()).await.unwrap();
+    }
+    let poll = {
+        let store = store.clone();
+        let again = batch(&seeds);
+        tokio::spawn(async move {
+            let mut tx = store.begin_write().await.unwrap();
+            let created = vigia::store::insert_mentions(&mut tx, &again)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            created
+        })
+    };
+    // The poll is inside its INSERT now (past the tombstone check), held by the trigger.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(store.delete_mention(id, "ana@acme.test").await.unwrap());
+    let created = poll.await.unwrap();
+    assert!(
+        created.is_empty(),
+        "the deleted mention came back: {created:?}"
+    );
+    assert_eq!(store.count_mentions().await.unwrap(), 0);
+    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mention_events")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(events, 0, "no history for a mention that is not there");
+}
