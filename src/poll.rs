@@ -265,21 +265,38 @@ impl Pipeline {
         if mentions.is_empty() {
             return Ok(0);
         }
+        if let Some(live) = &self.alerts {
+            live.rebuild_if_stale(&self.store, chrono::Utc::now())
+                .await?;
+        }
         let mut tx = self.store.begin_write().await?;
         let new = store::insert_mentions(&mut tx, mentions).await?;
-        let fired = match &self.alerts {
-            Some(live) => {
-                let created: Vec<(i64, &NewMention)> =
-                    new.iter().map(|(i, id)| (*id, &mentions[*i])).collect();
-                live.fire(&mut tx, &created).await?
-            }
-            None => Vec::new(),
+        let Some(live) = &self.alerts else {
+            tx.commit().await?;
+            return Ok(new.len());
         };
-        tx.commit().await?;
-        if let Some(live) = &self.alerts {
-            live.fired_committed(fired, chrono::Utc::now());
+        let created: Vec<(i64, &NewMention)> =
+            new.iter().map(|(i, id)| (*id, &mentions[*i])).collect();
+        // From here the detectors have counted these mentions: if they are not stored after
+        // all, the detectors must forget them (the retry will show them again).
+        let saved = async {
+            let fired = live.fire(&mut tx, &created).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(fired)
         }
-        Ok(new.len())
+        .await;
+        match saved {
+            Ok(fired) => {
+                live.fired_committed(fired, chrono::Utc::now());
+                Ok(new.len())
+            }
+            Err(e) => {
+                if !created.is_empty() {
+                    live.rolled_back();
+                }
+                Err(e)
+            }
+        }
     }
 
     /// The brand mentions in one item, matched and scored.

@@ -14,12 +14,17 @@
 //! - Several workers may hold the same unnotified alert (each warms every pending alert at
 //!   start), so a notification first marks its alerts notified, in its own transaction,
 //!   and leaves out those another worker marked first: an alert is notified once.
+//! - The detectors count what they see, and they see a poll's mentions before its commit.
+//!   When that commit fails the poll is retried and would be counted twice (a false spike
+//!   after an outage), so a failed save marks the detectors stale ([`Live::rolled_back`])
+//!   and the next save first rebuilds them from what is committed ([`Live::rebuild_if_stale`]).
 //! - The database may fail (a PostgreSQL restart): a notification that could not be
 //!   written is given back to its group and tried again, and source-failure alerts that
 //!   could not be stored are kept until they are, so an outage delays alerts but loses none.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -71,6 +76,8 @@ pub struct Live {
     from_domain: String,
     /// Source-failure alerts fired while the database could not store them.
     unstored: Mutex<Vec<Fired>>,
+    /// The detectors saw mentions whose transaction did not commit.
+    stale: AtomicBool,
 }
 
 impl Live {
@@ -102,18 +109,14 @@ impl Live {
             dashboard: config.web.base_url.clone(),
             from_domain,
             unstored: Mutex::new(Vec::new()),
+            stale: AtomicBool::new(false),
         }))
     }
 
     /// Feed the detectors the last [`WARM_DAYS`] of mentions (without firing) and put every
     /// alert not yet notified back into its group.
     pub async fn warm(&self, store: &Store, now: DateTime<Utc>) -> Result<(), LiveError> {
-        let filter = MentionFilter {
-            since: Some((now - Duration::days(WARM_DAYS)).timestamp()),
-            ..MentionFilter::default()
-        };
-        let mut history = store.list_mentions(&filter).await?;
-        history.reverse();
+        let history = recent(store, now).await?;
         {
             let mut engine = lock(&self.engine);
             for m in &history {
@@ -144,6 +147,51 @@ impl Live {
             };
             lock(&self.grouper).add(fired, now);
         }
+        Ok(())
+    }
+
+    /// A save that had fed the detectors did not commit: their counts now include
+    /// mentions that are not stored (and will be seen again when the poll is retried).
+    pub fn rolled_back(&self) {
+        self.stale.store(true, Ordering::SeqCst);
+    }
+
+    /// After [`Live::rolled_back`]: new detectors fed from the committed mentions of the
+    /// last [`WARM_DAYS`], as at start. Source-failure episodes start afresh (their alerts
+    /// are deduplicated in the store). A poll that fed the old detectors while this ran is
+    /// not in the new ones; counting a few mentions too few after an outage is the safe
+    /// side (a missed spike still gets its instant alerts; a phantom one would page people).
+    pub async fn rebuild_if_stale(
+        &self,
+        store: &Store,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if !self.stale.swap(false, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let history = match recent(store, now).await {
+            Ok(h) => h,
+            Err(e) => {
+                self.stale.store(true, Ordering::SeqCst);
+                return Err(e);
+            }
+        };
+        let mut fresh = match Engine::new(&self.rules) {
+            Ok(engine) => engine,
+            Err(e) => {
+                // Cannot happen: the same rules built the first engine at start.
+                tracing::error!(error = %e, "alert detectors could not be rebuilt");
+                return Ok(());
+            }
+        };
+        for m in &history {
+            fresh.warm(&event_of_row(m));
+        }
+        *lock(&self.engine) = fresh;
+        tracing::info!(
+            mentions = history.len(),
+            "alert detectors rebuilt from stored mentions after a failed save"
+        );
         Ok(())
     }
 
@@ -447,6 +495,17 @@ fn stored(f: &Fired) -> NewAlert {
         mention_ids: f.mention_ids.clone(),
         why: serde_json::to_string(&f.why).unwrap_or_else(|_| "{}".into()),
     }
+}
+
+/// The stored mentions of the last [`WARM_DAYS`], oldest first.
+async fn recent(store: &Store, now: DateTime<Utc>) -> Result<Vec<MentionRow>, StoreError> {
+    let filter = MentionFilter {
+        since: Some((now - Duration::days(WARM_DAYS)).timestamp()),
+        ..MentionFilter::default()
+    };
+    let mut history = store.list_mentions(&filter).await?;
+    history.reverse();
+    Ok(history)
 }
 
 fn event_of_new(id: i64, m: &NewMention) -> MentionEvent {

@@ -374,3 +374,103 @@ async fn webhook_and_source_failure_rules_deliver() {
     worker::run_once(&config, store.clone()).await.unwrap();
     assert_eq!(smtp.messages().len(), 1, "once per failure episode");
 }
+
+/// A poll whose commit fails is retried; the spike detector must not count its mentions
+/// twice. Four negatives in an hour are below the balanced preset's minimum of six; seen
+/// twice they would be eight and fire a phantom spike. Two detectors live through the same
+/// failed save: one rebuilt from the store as the worker does (`rolled_back` →
+/// `rebuild_if_stale`), one left as it was (the control, which does fire).
+#[tokio::test]
+async fn a_rolled_back_poll_is_not_counted_twice_by_the_spike_detector() {
+    use crate::support_seed::{Seed, batch, seed};
+    use vigia::alerts::live::Live;
+    use vigia::store::now;
+
+    let (url, _guard) = support::fresh_db(Db::Sqlite).await.unwrap();
+    let config = vigia::config::Config::from_toml(
+        &format!(
+            "[database]\nurl = \"{url}\"\n\n[[brand]]\nname = \"Acme\"\n\n\
+             [smtp]\nhost = \"127.0.0.1\"\nport = 9\ntls = \"none\"\nfrom = \"alerts@vigia.test\"\n\n\
+             [[rule]]\nname = \"spike\"\nkind = \"spike\"\nsensitivity = \"balanced\"\n\
+             group_wait = \"0s\"\nrecipients = [\"ana@x.test\"]\n"
+        ),
+        std::path::Path::new("rollback.toml"),
+    )
+    .unwrap();
+    let store = Store::connect(&url).await.unwrap();
+    // Four quiet weeks: one negative and four positives a day.
+    let t = now();
+    let mut history = Vec::new();
+    for day in 1..=27 {
+        for k in 0..5 {
+            let at = t - day * 86_400 + k * 3 * 3600;
+            let label = if k == 0 { "negative" } else { "positive" };
+            history.push(Seed::new("Acme", at, label));
+        }
+    }
+    seed(&store, &history).await;
+    let live = Live::new(&config).unwrap().unwrap();
+    let control = Live::new(&config).unwrap().unwrap();
+    for l in [&live, &control] {
+        l.warm(&store, chrono::Utc::now()).await.unwrap();
+    }
+    let burst: Vec<Seed> = (0..4)
+        .map(|i| Seed {
+            title: format!("Acme burst {i}"),
+            compound: -0.8,
+            ..Seed::new("Acme", t - 3000 + i * 600, "negative")
+        })
+        .collect();
+    let burst = batch(&burst);
+    // The first try: both detectors count the burst, then the commit fails.
+    assert_eq!(
+        fire(&store, &live, &burst, false).await,
+        0,
+        "four are not a spike"
+    );
+    assert_eq!(fire(&store, &control, &burst, false).await, 0);
+    live.rolled_back();
+    // The retry.
+    let control_fired = fire(&store, &control, &burst, false).await;
+    assert_eq!(
+        control_fired, 1,
+        "the control counts eight: the bug this guards against"
+    );
+    live.rebuild_if_stale(&store, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        fire(&store, &live, &burst, true).await,
+        0,
+        "rebuilt: four, counted once"
+    );
+    // The rebuilt detectors still work: four more stored negatives make eight, a spike.
+    let more: Vec<Seed> = (0..4)
+        .map(|i| Seed {
+            title: format!("Acme second burst {i}"),
+            compound: -0.8,
+            ..Seed::new("Acme", t - 2700 + i * 600, "negative")
+        })
+        .collect();
+    let fired = fire(&store, &live, &batch(&more), true).await;
+    assert_eq!(fired, 1, "eight stored negatives in the hour fire once");
+}
+
+/// Store `batch` and run it through `live` in one transaction, committed or rolled back;
+/// how many alerts fired.
+async fn fire(
+    store: &Store,
+    live: &vigia::alerts::live::Live,
+    batch: &[vigia::store::NewMention],
+    commit: bool,
+) -> usize {
+    let mut tx = store.begin_write().await.unwrap();
+    let new = vigia::store::insert_mentions(&mut tx, batch).await.unwrap();
+    let created: Vec<(i64, &vigia::store::NewMention)> =
+        new.iter().map(|(i, id)| (*id, &batch[*i])).collect();
+    let fired = live.fire(&mut tx, &created).await.unwrap();
+    if commit {
+        tx.commit().await.unwrap();
+    } // else dropped: rolled back
+    fired.len()
+}
