@@ -22,9 +22,9 @@
 //! page itself, and nobody triages by the exact size of a five-digit pile.
 //!
 //! **Free text** matches words: each word of the search must begin a word of the title or
-//! the snippet ("reemb" finds "Reembolso"), case-insensitively; on SQLite also
-//! accent-insensitively, through an FTS5 index; on PostgreSQL through word-start regular
-//! expressions. On SQLite a search within one brand and label also intersects with a
+//! the snippet ("reemb" finds "Reembolso"), case- and accent-insensitively ("atencion"
+//! finds "atención"): on SQLite through an FTS5 index; on PostgreSQL through word-start
+//! regular expressions over accent-folded text. On SQLite a search within one brand and label also intersects with a
 //! made-up word the index holds per (brand, label), so the most common search (one brand's
 //! negatives) reads a few hundred hits instead of every mention with the word. A search with no letters or digits at all (`%`, `_`, `--`) looks for that
 //! exact text instead (LIKE with every wildcard escaped). User text is always a bound
@@ -355,6 +355,12 @@ fn like_escape(s: &str) -> String {
     out
 }
 
+/// Accented letters PostgreSQL's search folds (`translate`, no extension needed), and
+/// their plain forms, char for char: Spanish, Portuguese, French, German and Catalan.
+/// Constants, never user input, so they are written into the SQL.
+const ACCENTED: &str = "áàâäãåÁÀÂÄÃÅéèêëÉÈÊËíìîïÍÌÎÏóòôöõÓÒÔÖÕúùûüÚÙÛÜñÑçÇ";
+const PLAIN: &str = "aaaaaaAAAAAAeeeeEEEEiiiiIIIIoooooOOOOOuuuuUUUUnNcC";
+
 /// Which status condition a WHERE clause carries.
 #[derive(Clone, Copy)]
 enum StatusPart<'a> {
@@ -424,8 +430,13 @@ impl InboxQuery {
                 Backend::Postgres => {
                     for word in words {
                         // Words hold letters and digits only: nothing to escape in a regex.
-                        let p = args.text(&format!("\\m{word}"));
-                        w.push(format!("(title ~* {p} OR snippet ~* {p})"));
+                        // Both sides lose their accents, as in SQLite's FTS index.
+                        let folded = crate::matching::fold(&word);
+                        let p = args.text(&format!("\\m{folded}"));
+                        w.push(format!(
+                            "(translate(title, '{ACCENTED}', '{PLAIN}') ~* {p} \
+                             OR translate(snippet, '{ACCENTED}', '{PLAIN}') ~* {p})"
+                        ));
                     }
                 }
             },
@@ -756,6 +767,21 @@ fn item_row(row: &AnyRow) -> Result<InboxItem, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accent_folding_pairs_every_letter_with_its_plain_form() {
+        let accented: Vec<char> = ACCENTED.chars().collect();
+        let plain: Vec<char> = PLAIN.chars().collect();
+        assert_eq!(accented.len(), plain.len());
+        for (a, p) in accented.iter().zip(&plain) {
+            assert_eq!(
+                crate::matching::fold(&a.to_string()),
+                p.to_lowercase().to_string(),
+                "{a}"
+            );
+        }
+        assert!(!ACCENTED.contains('\'') && !PLAIN.contains('\''));
+    }
 
     #[test]
     fn sort_names_round_trip_and_unknown_ones_are_errors() {
