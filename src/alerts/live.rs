@@ -12,8 +12,9 @@
 //!   webhook into outbox rows with stable dedup keys, applies daily budgets (A08) and marks
 //!   the alerts notified; the sender ([`crate::notify::sender`]) delivers the outbox.
 //! - Several workers may hold the same unnotified alert (each warms every pending alert at
-//!   start), so a notification first marks its alerts notified, in its own transaction,
-//!   and leaves out those another worker marked first: an alert is notified once.
+//!   start, and adopts those a dead worker left behind: [`Live::adopt_orphans`]), so a
+//!   notification first marks its alerts notified, in its own transaction, and leaves out
+//!   those another worker marked first: an alert is notified once.
 //! - The detectors count what they see, and they see a poll's mentions before its commit.
 //!   When that commit fails the poll is retried and would be counted twice (a false spike
 //!   after an outage), so a failed save marks the detectors stale ([`Live::rolled_back`])
@@ -43,6 +44,9 @@ use crate::store::{
 
 /// How far back the detectors are warmed at start (the spike baseline's history).
 pub const WARM_DAYS: i64 = 28;
+/// How long past its rule's longest hold an unnotified alert waits before another worker
+/// adopts it ([`Live::adopt_orphans`]).
+pub const ORPHAN_GRACE: Duration = Duration::minutes(2);
 /// Mentions listed in one notification; the rest are counted.
 pub const MAX_LISTED: usize = 10;
 
@@ -124,30 +128,65 @@ impl Live {
             }
         }
         for row in store.pending_alerts().await? {
-            let a = row.alert;
-            let Some(kind) = parse_kind(&a.kind) else {
-                continue;
-            };
-            let Ok(why) = serde_json::from_str(&a.why) else {
-                continue;
-            };
-            let key = a
-                .dedup_key
-                .split_once('|')
-                .map_or(a.dedup_key.clone(), |(_, k)| k.to_string());
-            lock(&self.alert_ids).insert((a.rule.clone(), key.clone()), row.id);
-            let fired = Fired {
-                rule: a.rule,
-                kind,
-                brand: a.brand,
-                at: ts(a.fired_at),
-                key,
-                mention_ids: a.mention_ids,
-                why,
-            };
-            lock(&self.grouper).add(fired, now);
+            self.adopt(row, now);
         }
         Ok(())
+    }
+
+    /// Take over alerts that another worker stored but never notified because it died for
+    /// good (a crash that is followed by a restart is covered by [`Live::warm`]). An alert
+    /// counts as orphaned once it has waited longer than its rule could hold it (the larger
+    /// of `group_wait` and `group_interval`) plus [`ORPHAN_GRACE`]. Adopting one a live
+    /// worker still holds is harmless: whoever notifies first claims it, and the other
+    /// drops it. Returns how many were adopted.
+    pub async fn adopt_orphans(
+        &self,
+        store: &Store,
+        now: DateTime<Utc>,
+    ) -> Result<usize, LiveError> {
+        let mut adopted = 0;
+        for row in store.pending_alerts().await? {
+            let Some(rule) = self.rules.iter().find(|r| r.name == row.alert.rule) else {
+                continue;
+            };
+            let timing = rule.timing();
+            let held = timing.group_wait.max(timing.group_interval) + ORPHAN_GRACE;
+            if ts(row.alert.fired_at) + held > now
+                || lock(&self.alert_ids).values().any(|id| *id == row.id)
+            {
+                continue;
+            }
+            tracing::info!(alert = row.id, rule = %row.alert.rule, "adopting an alert left unnotified");
+            self.adopt(row, now);
+            adopted += 1;
+        }
+        Ok(adopted)
+    }
+
+    /// Put a stored, unnotified alert into its group.
+    fn adopt(&self, row: store::AlertRow, now: DateTime<Utc>) {
+        let a = row.alert;
+        let Some(kind) = parse_kind(&a.kind) else {
+            return;
+        };
+        let Ok(why) = serde_json::from_str(&a.why) else {
+            return;
+        };
+        let key = a
+            .dedup_key
+            .split_once('|')
+            .map_or(a.dedup_key.clone(), |(_, k)| k.to_string());
+        lock(&self.alert_ids).insert((a.rule.clone(), key.clone()), row.id);
+        let fired = Fired {
+            rule: a.rule,
+            kind,
+            brand: a.brand,
+            at: ts(a.fired_at),
+            key,
+            mention_ids: a.mention_ids,
+            why,
+        };
+        lock(&self.grouper).add(fired, now);
     }
 
     /// A save that had fed the detectors did not commit: their counts now include

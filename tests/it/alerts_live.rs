@@ -474,3 +474,84 @@ async fn fire(
     } // else dropped: rolled back
     fired.len()
 }
+
+/// An alert stored by a worker that then died for good (never restarted) is adopted by a
+/// worker that was already running, once it has waited longer than its rule could hold
+/// it, and notified once; an alert a live worker still holds, if adopted too, is still
+/// notified once (the first to notify claims it).
+#[tokio::test]
+async fn alerts_left_by_a_dead_worker_are_adopted_and_notified_once() {
+    use crate::support_seed::{Seed, batch};
+    use vigia::alerts::live::{Live, ORPHAN_GRACE};
+
+    let (url, _guard) = support::fresh_db(Db::Sqlite).await.unwrap();
+    let config = vigia::config::Config::from_toml(
+        &format!(
+            "[database]\nurl = \"{url}\"\n\n[[brand]]\nname = \"Acme\"\n\n\
+             [smtp]\nhost = \"127.0.0.1\"\nport = 9\ntls = \"none\"\nfrom = \"alerts@vigia.test\"\n\n\
+             [[rule]]\nname = \"negative\"\nkind = \"instant\"\nthreshold = -0.5\n\
+             group_wait = \"0s\"\ngroup_interval = \"1m\"\nrecipients = [\"ana@x.test\"]\n"
+        ),
+        std::path::Path::new("orphans.toml"),
+    )
+    .unwrap();
+    let store = Store::connect(&url).await.unwrap();
+    let outbox = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM outbox")
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    };
+    let now = chrono::Utc::now();
+    let survivor = Live::new(&config).unwrap().unwrap();
+    survivor.warm(&store, now).await.unwrap();
+
+    // Another worker stores an alert, then dies before notifying it.
+    let doomed = Live::new(&config).unwrap().unwrap();
+    let t = vigia::store::now();
+    let first = batch(&[Seed {
+        compound: -0.9,
+        ..Seed::new("Acme", t - 30, "negative")
+    }]);
+    assert_eq!(fire(&store, &doomed, &first, true).await, 1);
+    drop(doomed);
+
+    // Not before its rule could have let it go (group_interval 1 min + grace).
+    assert_eq!(survivor.adopt_orphans(&store, now).await.unwrap(), 0);
+    let later = now + chrono::Duration::minutes(1) + ORPHAN_GRACE + chrono::Duration::seconds(31);
+    assert_eq!(survivor.adopt_orphans(&store, later).await.unwrap(), 1);
+    assert_eq!(
+        survivor.adopt_orphans(&store, later).await.unwrap(),
+        0,
+        "held now"
+    );
+    assert_eq!(survivor.notify_due(&store, later).await.unwrap(), 1);
+    assert_eq!(outbox().await, 1);
+    assert!(store.pending_alerts().await.unwrap().is_empty());
+
+    // A slow but live worker: the survivor adopts its alert too; it goes out once.
+    let slow = Live::new(&config).unwrap().unwrap();
+    let second = batch(&[Seed {
+        compound: -0.9,
+        title: "Acme second".into(),
+        ..Seed::new("Acme", t - 20, "negative")
+    }]);
+    let fired = {
+        let mut tx = store.begin_write().await.unwrap();
+        let new = vigia::store::insert_mentions(&mut tx, &second)
+            .await
+            .unwrap();
+        let created: Vec<(i64, &vigia::store::NewMention)> =
+            new.iter().map(|(i, id)| (*id, &second[*i])).collect();
+        let fired = slow.fire(&mut tx, &created).await.unwrap();
+        tx.commit().await.unwrap();
+        fired
+    };
+    slow.fired_committed(fired, now);
+    let much_later = later + chrono::Duration::minutes(10);
+    assert_eq!(survivor.adopt_orphans(&store, much_later).await.unwrap(), 1);
+    let sent = survivor.notify_due(&store, much_later).await.unwrap()
+        + slow.notify_due(&store, much_later).await.unwrap();
+    assert_eq!(sent, 1, "one notification between the two workers");
+    assert_eq!(outbox().await, 2);
+}
