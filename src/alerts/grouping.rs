@@ -295,6 +295,23 @@ impl Grouper {
         }
     }
 
+    /// Drop alerts another worker notified: this grouper must not repeat them. A group
+    /// left with no alerts is closed.
+    pub fn forget(&mut self, rule: &str, brand: Option<&str>, keys: &[String]) {
+        let key: GroupKey = (rule.to_string(), brand.map(str::to_string));
+        let Some(group) = self.groups.get_mut(&key) else {
+            return;
+        };
+        group.alerts.retain(|k, _| !keys.contains(k));
+        group.pending.retain(|k| !keys.contains(k));
+        if group.alerts.is_empty() {
+            self.groups.remove(&key);
+            if let Some(old) = self.wakes.remove(&key) {
+                self.schedule.remove(&(old, key));
+            }
+        }
+    }
+
     /// Put a group's wake time in the schedule (replacing its old entry).
     fn reschedule(&mut self, key: &GroupKey) {
         if let Some(old) = self.wakes.remove(key) {

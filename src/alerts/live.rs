@@ -14,7 +14,8 @@
 //! - Several workers may hold the same unnotified alert (each warms every pending alert at
 //!   start, and adopts those a dead worker left behind: [`Live::adopt_orphans`]), so a
 //!   notification first marks its alerts notified, in its own transaction, and leaves out
-//!   those another worker marked first: an alert is notified once.
+//!   (and forgets) those another worker marked first: an alert is notified once, and only
+//!   the worker that notified it repeats it.
 //! - The detectors count what they see, and they see a poll's mentions before its commit.
 //!   When that commit fails the poll is retried and would be counted twice (a false spike
 //!   after an outage), so a failed save marks the detectors stale ([`Live::rolled_back`])
@@ -373,13 +374,15 @@ impl Live {
             // Take the alerts for this notification; another worker may have sent some.
             let claimed = store::claim_alerts(&mut tx, &alert_ids, now.timestamp()).await?;
             if claimed.len() < alert_ids.len() {
-                let alerts: Vec<Fired> = flush
+                let (alerts, theirs): (Vec<(&Fired, _)>, Vec<_>) = flush
                     .alerts
                     .iter()
                     .zip(&ids)
-                    .filter(|(_, id)| id.is_none_or(|id| claimed.contains(&id)))
-                    .map(|(a, _)| a.clone())
-                    .collect();
+                    .partition(|(_, id)| id.is_none_or(|id| claimed.contains(&id)));
+                // Another worker notified these, and repeats them if they go on: not us.
+                let theirs: Vec<String> = theirs.iter().map(|(a, _)| a.key.clone()).collect();
+                lock(&self.grouper).forget(&flush.rule, flush.brand.as_deref(), &theirs);
+                let alerts: Vec<Fired> = alerts.into_iter().map(|(a, _)| a.clone()).collect();
                 if alerts.is_empty() {
                     return Ok(0);
                 }

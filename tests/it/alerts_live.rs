@@ -478,7 +478,7 @@ async fn fire(
 /// An alert stored by a worker that then died for good (never restarted) is adopted by a
 /// worker that was already running, once it has waited longer than its rule could hold
 /// it, and notified once; an alert a live worker still holds, if adopted too, is still
-/// notified once (the first to notify claims it).
+/// notified once (the first to notify claims it) and repeated once (the other forgets it).
 #[tokio::test]
 async fn alerts_left_by_a_dead_worker_are_adopted_and_notified_once() {
     use crate::support_seed::{Seed, batch};
@@ -490,7 +490,8 @@ async fn alerts_left_by_a_dead_worker_are_adopted_and_notified_once() {
             "[database]\nurl = \"{url}\"\n\n[[brand]]\nname = \"Acme\"\n\n\
              [smtp]\nhost = \"127.0.0.1\"\nport = 9\ntls = \"none\"\nfrom = \"alerts@vigia.test\"\n\n\
              [[rule]]\nname = \"negative\"\nkind = \"instant\"\nthreshold = -0.5\n\
-             group_wait = \"0s\"\ngroup_interval = \"1m\"\nrecipients = [\"ana@x.test\"]\n"
+             group_wait = \"0s\"\ngroup_interval = \"1m\"\nrepeat_interval = \"10m\"\n\
+             resolve_timeout = \"1h\"\nrecipients = [\"ana@x.test\"]\n"
         ),
         std::path::Path::new("orphans.toml"),
     )
@@ -554,4 +555,10 @@ async fn alerts_left_by_a_dead_worker_are_adopted_and_notified_once() {
         + slow.notify_due(&store, much_later).await.unwrap();
     assert_eq!(sent, 1, "one notification between the two workers");
     assert_eq!(outbox().await, 2);
+    // Ten minutes on, the group repeats: from the worker that notified it, not from both.
+    let repeat_at = much_later + chrono::Duration::minutes(11);
+    let repeats = survivor.notify_due(&store, repeat_at).await.unwrap()
+        + slow.notify_due(&store, repeat_at).await.unwrap();
+    assert_eq!(repeats, 1, "one repeat between the two workers");
+    assert_eq!(outbox().await, 3);
 }
