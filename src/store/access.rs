@@ -14,12 +14,15 @@ use sqlx::Row;
 use super::accounts::{AccountError, Role, normalise_email};
 use super::{Store, StoreError};
 
-/// One account, for `vigia user list`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One account, for `vigia user list` and the Team page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AccountRow {
+    /// Store id.
+    pub id: i64,
     /// Login address.
     pub email: String,
     /// What they may do.
+    #[serde(serialize_with = "role_name")]
     pub role: Role,
     /// Refused at login and on every request.
     pub disabled: bool,
@@ -49,7 +52,7 @@ pub struct ApiTokenRow {
 impl Store {
     /// Every account, enabled or not, by address.
     pub async fn accounts(&self, now: i64) -> Result<Vec<AccountRow>, StoreError> {
-        const SQL: &str = "SELECT u.email, u.role, u.disabled, u.created_at, \
+        const SQL: &str = "SELECT u.id, u.email, u.role, u.disabled, u.created_at, \
              (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id AND s.expires_at > $1) \
                AS sessions, \
              (SELECT COUNT(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL) \
@@ -60,6 +63,7 @@ impl Store {
             .map(|r| {
                 let role: String = r.try_get("role")?;
                 Ok(AccountRow {
+                    id: r.try_get("id")?,
                     email: r.try_get("email")?,
                     role: role.parse().unwrap_or(Role::Viewer),
                     disabled: r.try_get::<i64, _>("disabled")? != 0,
@@ -72,9 +76,13 @@ impl Store {
     }
 
     /// Disable (or enable again) an account. Disabling ends its sessions at once; its API
-    /// tokens stop working while it is disabled and work again if it is enabled.
+    /// tokens stop working while it is disabled and work again if it is enabled. The last
+    /// enabled admin cannot be disabled (nobody could retry dead letters or manage the team).
     pub async fn set_disabled(&self, email: &str, disabled: bool) -> Result<(), AccountError> {
         let id = self.user_id(email).await?;
+        if disabled {
+            self.keep_an_admin(id).await?;
+        }
         sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
             .bind(id)
             .bind(i64::from(disabled))
@@ -86,9 +94,13 @@ impl Store {
         Ok(())
     }
 
-    /// Change an account's role (from its next request on).
+    /// Change an account's role (from its next request on); the last enabled admin keeps
+    /// theirs.
     pub async fn set_role(&self, email: &str, role: Role) -> Result<(), AccountError> {
         let id = self.user_id(email).await?;
+        if role != Role::Admin {
+            self.keep_an_admin(id).await?;
+        }
         sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
             .bind(id)
             .bind(role.as_str())
@@ -175,6 +187,21 @@ impl Store {
         id.ok_or(AccountError::NoSuchUser(email))
     }
 
+    /// Refuse when `user_id` is the only enabled admin.
+    async fn keep_an_admin(&self, user_id: i64) -> Result<(), AccountError> {
+        const SQL: &str = "SELECT id FROM users WHERE role = 'admin' AND disabled = 0";
+        let admins: Vec<i64> = sqlx::query_scalar(SQL)
+            .fetch_all(self.pool())
+            .await
+            .map_err(StoreError::from)?;
+        if admins == [user_id] {
+            return Err(AccountError::Invalid(
+                "this is the only admin left: make someone else admin first".into(),
+            ));
+        }
+        Ok(())
+    }
+
     async fn end_sessions(&self, user_id: i64) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id)
@@ -182,4 +209,8 @@ impl Store {
             .await?;
         Ok(done.rows_affected())
     }
+}
+
+fn role_name<S: serde::Serializer>(role: &Role, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(role.as_str())
 }

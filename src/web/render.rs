@@ -32,6 +32,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("overview.html", include_str!("templates/overview.html")),
     ("alerts.html", include_str!("templates/alerts.html")),
     ("sources.html", include_str!("templates/sources.html")),
+    ("team.html", include_str!("templates/team.html")),
     ("settings.html", include_str!("templates/settings.html")),
     ("error.html", include_str!("templates/error.html")),
 ];

@@ -9,6 +9,7 @@ pub mod mention;
 pub mod overview;
 pub mod settings;
 pub mod sources;
+pub mod team;
 
 use axum::extract::Request;
 use axum::http::StatusCode;
@@ -122,5 +123,9 @@ fn is_flash_key(key: &str) -> bool {
             | "not_dead"
             | "bad_timezone"
             | "revoked"
+            | "wrong_password"
+            | "passwords_differ"
+            | "password_short"
+            | "password_changed"
     )
 }

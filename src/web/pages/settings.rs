@@ -35,6 +35,14 @@ pub struct Prefs {
     timezone: String,
 }
 
+/// The change-password form.
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+    again: String,
+}
+
 /// The new-token form.
 #[derive(Debug, Deserialize)]
 pub struct TokenForm {
@@ -138,4 +146,54 @@ pub async fn revoke_token(
     }
     tracing::info!(user = %viewer.user.email, token = id, "API token revoked");
     Ok(Redirect::to("/settings?done=revoked").into_response())
+}
+
+/// `POST /settings/password`: change one's own password, given the current one. Every
+/// session of the account ends (whoever had the old password is logged out) and this
+/// browser gets a new one. Wrong current passwords count against the login throttle.
+pub async fn change_password(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Extension(viewer): Extension<Viewer>,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    let at = crate::store::now();
+    let back = |key: &str| Ok(Redirect::to(&format!("/settings?error={key}")).into_response());
+    if app.throttle().blocked(ctx.client_ip, at) {
+        return back("wrong_password");
+    }
+    let email = viewer.user.email.as_str();
+    if app
+        .store()
+        .verify_login(email, &form.current)
+        .await?
+        .is_none()
+    {
+        app.throttle().failed(ctx.client_ip, at);
+        tracing::info!(user = %email, client = %ctx.client_ip, "password change: wrong current password");
+        return back("wrong_password");
+    }
+    if form.new != form.again {
+        return back("passwords_differ");
+    }
+    match app.store().reset_password(email, &form.new).await {
+        Ok(()) => {}
+        Err(AccountError::Invalid(_)) => return back("password_short"),
+        Err(AccountError::Store(e)) => return Err(e.into()),
+        Err(e) => return Err(WebError::BadRequest(e.to_string())),
+    }
+    let ttl = app.session_ttl_secs();
+    let session = app.store().create_session(viewer.user.id, ttl, at).await?;
+    tracing::info!(user = %email, "password changed; other sessions ended");
+    let mut resp = Redirect::to("/settings?done=password_changed").into_response();
+    resp.headers_mut().append(
+        axum::http::header::SET_COOKIE,
+        crate::web::auth::set_cookie(
+            crate::web::auth::SESSION_COOKIE,
+            &session.token,
+            ttl,
+            ctx.https,
+        ),
+    );
+    Ok(resp)
 }

@@ -271,3 +271,172 @@ async fn user_commands_list_disable_enable_role_password_and_revoke() {
         "the new password works"
     );
 }
+
+async fn team_page(db: Db) {
+    let Some(app) = start(db, "").await else {
+        return;
+    };
+    let mut admin = app.logged_in("boss@acme.test", Role::Admin).await;
+    let mut member = app.logged_in("mia@acme.test", Role::Member).await;
+
+    // Members see the team, without the admin's forms, and cannot post them.
+    let seen = member.get("/team").await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(seen.body.contains("boss@acme.test") && !seen.body.contains("/team/add"));
+    let refused = member
+        .post("/team/add", &[("email", "x@acme.test"), ("role", "admin")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // The admin adds someone; the one-time password is on the page and works.
+    let added = admin
+        .post(
+            "/team/add",
+            &[("email", "New@Acme.test"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    let marker = "<code class=\"token\">";
+    let at = added.body.find(marker).unwrap() + marker.len();
+    let password = added.body[at..at + added.body[at..].find('<').unwrap()].to_string();
+    assert_eq!(password.len(), 20);
+    let mut new = Client::new(&app.base);
+    assert_eq!(
+        new.login("new@acme.test", &password).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let again = admin
+        .post(
+            "/team/add",
+            &[("email", "new@acme.test"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST, "already exists");
+    let bad = admin
+        .post(
+            "/team/add",
+            &[("email", "not an address"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+    // They change their password: every check, then the new one works, their other
+    // sessions end and this browser stays logged in with a fresh session.
+    let mut elsewhere = Client::new(&app.base);
+    elsewhere.login("new@acme.test", &password).await;
+    for (current, new_pw, again, error) in [
+        (
+            "wrong password!!",
+            "another password",
+            "another password",
+            "wrong_password",
+        ),
+        (
+            password.as_str(),
+            "another password",
+            "other password x",
+            "passwords_differ",
+        ),
+        (password.as_str(), "short", "short", "password_short"),
+    ] {
+        let resp = new
+            .post(
+                "/settings/password",
+                &[("current", current), ("new", new_pw), ("again", again)],
+            )
+            .await;
+        assert_eq!(resp.location().unwrap(), format!("/settings?error={error}"));
+    }
+    let old_cookie = new.cookies.get("vigia_session").cloned();
+    let changed = new
+        .post(
+            "/settings/password",
+            &[
+                ("current", &password),
+                ("new", "another password"),
+                ("again", "another password"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        changed.location().unwrap(),
+        "/settings?done=password_changed"
+    );
+    assert_ne!(
+        new.cookies.get("vigia_session").cloned(),
+        old_cookie,
+        "a new session"
+    );
+    assert_eq!(new.get("/inbox").await.status, StatusCode::OK);
+    assert_eq!(elsewhere.get("/inbox").await.status, StatusCode::SEE_OTHER);
+    assert!(
+        app.store
+            .verify_login("new@acme.test", "another password")
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // Role and disable, from the admin's page; the person's next request feels it.
+    let resp = admin
+        .post(
+            "/team/role",
+            &[("email", "new@acme.test"), ("role", "viewer")],
+        )
+        .await;
+    assert_eq!(resp.location().unwrap(), "/team?done=saved");
+    let tick = admin
+        .post("/team/disable", &[("email", "new@acme.test")])
+        .await;
+    assert_eq!(tick.status, StatusCode::SEE_OTHER);
+    assert_eq!(new.get("/inbox").await.status, StatusCode::SEE_OTHER);
+    let page = admin.get("/team").await.body;
+    assert!(page.contains("disabled"), "shown as disabled");
+    admin
+        .post("/team/enable", &[("email", "new@acme.test")])
+        .await;
+    let accounts = app.store.accounts(vigia::store::now()).await.unwrap();
+    let new_row = accounts
+        .iter()
+        .find(|a| a.email == "new@acme.test")
+        .unwrap();
+    assert_eq!((new_row.role, new_row.disabled), (Role::Viewer, false));
+
+    // The last admin cannot lock everyone out.
+    for (path, form) in [
+        ("/team/disable", vec![("email", "boss@acme.test")]),
+        (
+            "/team/role",
+            vec![("email", "boss@acme.test"), ("role", "member")],
+        ),
+    ] {
+        let resp = admin.post(path, &form).await;
+        assert_eq!(resp.status, StatusCode::BAD_REQUEST, "{path}");
+        assert!(resp.body.contains("only admin left"), "{}", resp.body);
+    }
+    app.store
+        .set_role("mia@acme.test", Role::Admin)
+        .await
+        .unwrap();
+    let resp = admin
+        .post(
+            "/team/role",
+            &[("email", "boss@acme.test"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(
+        resp.status,
+        StatusCode::SEE_OTHER,
+        "another admin exists now"
+    );
+}
+
+#[tokio::test]
+async fn team_page_adds_people_changes_roles_and_never_drops_the_last_admin_sqlite() {
+    team_page(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn team_page_adds_people_changes_roles_and_never_drops_the_last_admin_postgres() {
+    team_page(Db::Postgres).await;
+}
