@@ -91,17 +91,7 @@ impl Live {
         if config.rules.is_empty() {
             return Ok(None);
         }
-        let from = config
-            .smtp
-            .as_ref()
-            .map(|s| s.from.as_str())
-            .unwrap_or("vigia@localhost");
-        let from_domain = from
-            .rsplit('@')
-            .next()
-            .unwrap_or("localhost")
-            .trim_end_matches('>')
-            .to_string();
+        let from_domain = smtp::sender_domain(config);
         Ok(Some(Live {
             engine: Mutex::new(Engine::new(&config.rules)?),
             grouper: Mutex::new(Grouper::new(&config.rules)),

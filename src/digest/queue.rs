@@ -81,7 +81,7 @@ pub async fn queue_period(
         return Ok(out);
     }
     let prepared = Prepared::new(store, config, spec, period, now.timestamp()).await?;
-    let from_domain = from_domain(config);
+    let from_domain = smtp::sender_domain(config);
     for (address, key) in missing {
         let lang = language(config, spec, Some(address));
         let rendered = prepared
@@ -124,17 +124,4 @@ async fn already_queued(store: &Store, key: &str) -> Result<bool, StoreError> {
         .fetch_one(store.pool())
         .await?;
     Ok(n > 0)
-}
-
-/// The domain of the configured From address (for Message-IDs), as the alerts use it.
-fn from_domain(config: &Config) -> String {
-    let from = config
-        .smtp
-        .as_ref()
-        .map_or("vigia@localhost", |s| s.from.as_str());
-    from.rsplit('@')
-        .next()
-        .unwrap_or("localhost")
-        .trim_end_matches('>')
-        .to_string()
 }

@@ -8,12 +8,14 @@
 //! - [`email`] renders that view with minijinja templates (HTML auto-escaped, plain text);
 //! - [`smtp`] sends an [`email::Email`] with lettre and says whether a failure is worth
 //!   retrying;
-//! - [`webhook`] formats the same view as JSON or Slack-style `{"text": …}` and posts it.
+//! - [`webhook`] formats the same view as JSON or Slack-style `{"text": …}` and posts it;
+//! - [`assignment`] is the dashboard's "assigned to you" email, queued like the others.
 //!
 //! Delivery bookkeeping (outbox rows, retries, dead letters) is not here: this module
 //! only answers "did it go out, and if not, will trying again help?" through
 //! [`SendError`], so the outbox owns the retry policy in one place.
 
+pub mod assignment;
 pub mod email;
 pub(crate) mod fmt;
 pub mod sender;

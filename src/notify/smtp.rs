@@ -224,6 +224,20 @@ fn inline_part(part: &InlinePart) -> Result<SinglePart, SendError> {
     Ok(Attachment::new_inline(one_line(&part.cid)).body(bytes, content_type))
 }
 
+/// The domain of the configured From address, for Message-IDs of queued messages (alerts,
+/// digests, assignments); `localhost` without `[smtp]`.
+pub fn sender_domain(config: &crate::config::Config) -> String {
+    let from = config
+        .smtp
+        .as_ref()
+        .map_or("vigia@localhost", |s| s.from.as_str());
+    from.rsplit('@')
+        .next()
+        .unwrap_or("localhost")
+        .trim_end_matches('>')
+        .to_string()
+}
+
 /// A stable Message-ID for an outbox dedup key: the same key always gives the same id.
 pub fn message_id(dedup_key: &str, from_domain: &str) -> String {
     let digest = Sha256::digest(dedup_key.as_bytes());

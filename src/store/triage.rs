@@ -419,6 +419,21 @@ impl Store {
         expected_version: Option<i64>,
         now: i64,
     ) -> Result<MentionDetail, TriageError> {
+        self.triage_and_queue(id, actor, action, expected_version, now, None)
+            .await
+    }
+
+    /// [`Store::triage`], and queue `message` (an "assigned to you" email) in the same
+    /// transaction: it goes out if and only if the action was applied.
+    pub async fn triage_and_queue(
+        &self,
+        id: i64,
+        actor: &str,
+        action: &Action,
+        expected_version: Option<i64>,
+        now: i64,
+        message: Option<&super::NewOutbox>,
+    ) -> Result<MentionDetail, TriageError> {
         const UPDATE: &str = "UPDATE mentions SET status = $1, assignee = $2, \
              label_override = $3, first_response_at = $4, response_url = $5, \
              resolved_at = $6, version = version + 1 WHERE id = $7 AND version = $8";
@@ -496,6 +511,9 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+        }
+        if let Some(m) = message {
+            super::outbox::queue_message(&mut tx, m, None, now).await?;
         }
         tx.commit().await?;
         self.mention_detail(id).await?.ok_or(TriageError::NotFound)

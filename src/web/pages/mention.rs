@@ -237,9 +237,17 @@ pub async fn triage(
             .await;
         }
     };
+    let message = assignment_email(&app, id, &viewer.user.email, &action, at).await?;
     match app
         .store()
-        .triage(id, &viewer.user.email, &action, form.version, at)
+        .triage_and_queue(
+            id,
+            &viewer.user.email,
+            &action,
+            form.version,
+            at,
+            message.as_ref(),
+        )
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/mentions/{id}?done=done")).into_response()),
@@ -261,6 +269,38 @@ pub async fn triage(
         }
         Err(TriageError::Store(e)) => Err(e.into()),
     }
+}
+
+/// The "assigned to you" email for an assignment to someone else (see
+/// [`crate::notify::assignment`]), in the assignee's saved language.
+async fn assignment_email(
+    app: &AppState,
+    id: i64,
+    by: &str,
+    action: &Action,
+    now: i64,
+) -> Result<Option<crate::store::NewOutbox>, WebError> {
+    let Action::Assign(Some(assignee)) = action else {
+        return Ok(None);
+    };
+    let Some(mention) = app.store().mention_detail(id).await? else {
+        return Ok(None);
+    };
+    let users = app.store().list_users().await?;
+    let lang = match users
+        .iter()
+        .find(|u| u.email.eq_ignore_ascii_case(assignee))
+        .and_then(|u| u.lang.as_deref())
+    {
+        Some("es") => crate::alerts::notice::NoticeLang::Es,
+        _ => crate::alerts::notice::NoticeLang::En,
+    };
+    crate::notify::assignment::message(app.config(), &mention, assignee, by, lang, now).map_err(
+        |e| WebError::Template {
+            name: "assignment email".into(),
+            detail: e.to_string(),
+        },
+    )
 }
 
 fn filled(v: &Option<String>) -> Option<String> {

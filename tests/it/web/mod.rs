@@ -4,6 +4,7 @@
 
 mod access;
 mod api;
+mod assign_mail;
 mod bulk;
 mod cli;
 mod e2e;

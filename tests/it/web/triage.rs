@@ -86,6 +86,11 @@ async fn triage_through_forms(db: Db) {
     );
     let events = app.store.mention_events(id).await.unwrap();
     assert!(events.len() >= 7, "{events:?}");
+    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(queued, 0, "no [smtp]: the assignment queued no email");
 
     // Bad input is refused with a message and changes nothing.
     let v = version(&page);
