@@ -452,11 +452,22 @@ async fn run(path: &Path, once: bool, role: Role) -> Result<()> {
             std::process::exit(130);
         }
     });
+    // SIGHUP (`systemctl reload`, `kill -HUP`): read the config again; a bad one is
+    // refused and the running one stays.
+    let (reload, reloads) = tokio::sync::mpsc::channel(1);
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .context("cannot listen for SIGHUP")?;
+    tokio::spawn(async move {
+        while hup.recv().await.is_some() {
+            let _ = reload.try_send(());
+        }
+    });
     eprintln!(
-        "vigia: polling {} sources ({role} role); Ctrl-C to stop",
-        config.sources.len()
+        "vigia: polling {} sources ({role} role); Ctrl-C to stop, SIGHUP to reload {}",
+        config.sources.len(),
+        path.display()
     );
-    worker::run_as(&config, store, role, stopped).await?;
+    worker::reload::run_reloading(path, config, store, role, stopped, reloads).await?;
     Ok(())
 }
 

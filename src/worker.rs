@@ -11,6 +11,7 @@
 //! [`crate::notify::sender`]); only a database that is unreachable at start is fatal.
 
 mod heartbeat;
+pub mod reload;
 mod role;
 
 pub use role::Role;

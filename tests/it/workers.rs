@@ -288,3 +288,80 @@ async fn heartbeat_row_tracks_a_running_worker_sqlite() {
 async fn heartbeat_row_tracks_a_running_worker_postgres() {
     heartbeat_story(Db::Postgres).await;
 }
+
+/// C04: `SIGHUP` with a broken config keeps the running one (the worker goes on polling and
+/// says why, with the file and line); with a good one it applies it without a restart (a
+/// source added to the file is polled).
+#[tokio::test]
+async fn c04_reload_with_errors_keeps_the_running_config_and_a_good_one_applies() {
+    let (url, _guard) = support::fresh_db(Db::Sqlite).await.unwrap();
+    let s = FixtureServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &url, &s, 1, "");
+    let good = std::fs::read_to_string(&config).unwrap();
+    let log = dir.path().join("worker.log");
+    let w = crate::support_workers::vigia_worker_logged(&config, &log);
+    let logged = || std::fs::read_to_string(&log).unwrap_or_default();
+    let hup = || {
+        let status = std::process::Command::new("kill")
+            .args(["-HUP", &w.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    async fn until(what: &str, mut done: impl FnMut() -> bool) {
+        for _ in 0..300 {
+            if done() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("timed out waiting for {what}");
+    }
+    until("the first poll", || s.hits("s0.xml") > 0).await;
+
+    // A broken file: refused, reported with its line, and the worker keeps polling.
+    std::fs::write(
+        &config,
+        format!("{good}\n[[source]]\nname = \"broken\"\nurl =\n"),
+    )
+    .unwrap();
+    hup();
+    until("the refusal in the log", || {
+        logged().contains("reload refused")
+    })
+    .await;
+    let log_text = logged();
+    assert!(
+        log_text.contains("vigia.toml:"),
+        "file and line: {log_text}"
+    );
+    let before = s.hits("s0.xml");
+    until("polling to go on", || s.hits("s0.xml") > before).await;
+
+    // A good file with one more source: applied in place.
+    s.set(
+        "added.xml",
+        Canned::ok(
+            "application/rss+xml",
+            rss([(
+                "Cumbre Bank added".to_string(),
+                "https://e.example/added".to_string(),
+                "Cumbre Bank opened another branch.",
+            )]),
+        ),
+    );
+    std::fs::write(
+        &config,
+        good.clone() + &source_config("added", &s.url("added.xml"), "5s"),
+    )
+    .unwrap();
+    hup();
+    until("the added source to be polled", || s.hits("added.xml") > 0).await;
+    assert!(logged().contains("config reloaded"), "{}", logged());
+    let before = s.hits("s0.xml");
+    until("the old source to go on", || s.hits("s0.xml") > before).await;
+    terminate(&w);
+    let out = wait_exit(w, Duration::from_secs(30));
+    assert!(out.status.success(), "{}", logged());
+}

@@ -61,6 +61,10 @@ async fn render_page(
             flash => message, flash_kind => kind, accounts => render::ser(&accounts),
             created => created.map(|(email, password)| context! { email => email, password => password }),
             roles => ["viewer", "member", "admin"],
+            role_names => context! {
+                viewer => f.lang.t("role_viewer"), member => f.lang.t("role_member"),
+                admin => f.lang.t("role_admin"),
+            },
         },
     )
 }
