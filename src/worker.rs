@@ -131,11 +131,12 @@ pub async fn run_once(config: &Config, store: Store) -> Result<Vec<PollReport>, 
 }
 
 /// One round of the alert loop: source-failure rules, alerts a dead worker left behind,
-/// due groups into the outbox, then delivery of due outbox rows.
+/// unanswered negatives, due groups into the outbox, then delivery of due outbox rows.
 pub async fn alert_round(p: &Pipeline, sender: &Sender) -> Result<Delivered, WorkerError> {
     if let Some(live) = &p.alerts {
         live.source_states(&p.store, chrono::Utc::now()).await?;
         live.adopt_orphans(&p.store, chrono::Utc::now()).await?;
+        live.unanswered(&p.store, chrono::Utc::now()).await?;
     }
     notify_and_deliver(p, sender).await
 }

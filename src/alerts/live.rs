@@ -83,6 +83,9 @@ pub struct Live {
     unstored: Mutex<Vec<Fired>>,
     /// The detectors saw mentions whose transaction did not commit.
     stale: AtomicBool,
+    /// Unanswered alerts known to be stored (by any worker), so each round writes only
+    /// new ones.
+    unanswered_stored: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Live {
@@ -105,6 +108,7 @@ impl Live {
             from_domain,
             unstored: Mutex::new(Vec::new()),
             stale: AtomicBool::new(false),
+            unanswered_stored: Mutex::new(std::collections::HashSet::new()),
         }))
     }
 
@@ -253,6 +257,85 @@ impl Live {
             lock(&self.alert_ids).insert((f.rule.clone(), f.key.clone()), id);
             lock(&self.grouper).add(f, now);
         }
+    }
+
+    /// Unanswered rules: every open negative mention with no response that has waited the
+    /// rule's `after` (default: three quarters of its brand's `sla`) fires once (the alert
+    /// key is the mention, deduplicated in the store, so once across workers and
+    /// restarts). Mentions that waited more than a week past it are left to the digest: a
+    /// rule added to an old backlog does not flood the team.
+    pub async fn unanswered(&self, store: &Store, now: DateTime<Utc>) -> Result<usize, LiveError> {
+        let rules: Vec<&RuleConfig> = self
+            .rules
+            .iter()
+            .filter(|r| r.kind == RuleKind::Unanswered)
+            .collect();
+        if rules.is_empty() {
+            return Ok(0);
+        }
+        let sla = |brand: &str| {
+            self.brands
+                .iter()
+                .find(|b| b.name == brand)
+                .map_or(24 * 3600, |b| b.sla_secs())
+        };
+        let after = |rule: &RuleConfig, brand: &str| match rule.after {
+            Some(d) => d.as_secs() as i64,
+            None => sla(brand) * 3 / 4,
+        };
+        // One read covers every rule: from the longest wait plus a week to the shortest.
+        let waits: Vec<i64> = rules
+            .iter()
+            .flat_map(|r| self.brands.iter().map(|b| after(r, &b.name)))
+            .collect();
+        let (Some(shortest), Some(longest)) = (waits.iter().min(), waits.iter().max()) else {
+            return Ok(0);
+        };
+        let t = now.timestamp();
+        let waiting = store
+            .unanswered_negatives(t - longest - 7 * 86_400, t - shortest + 1)
+            .await?;
+        let mut fired = Vec::new();
+        for rule in rules {
+            for m in &waiting {
+                let wait = after(rule, &m.brand);
+                let waited = t - m.fetched_at;
+                if !rule.applies_to(&m.brand) || waited < wait || waited > wait + 7 * 86_400 {
+                    continue;
+                }
+                fired.push(Fired {
+                    rule: rule.name.clone(),
+                    kind: RuleKind::Unanswered,
+                    brand: Some(m.brand.clone()),
+                    at: now,
+                    key: format!("mention:{}", m.id),
+                    mention_ids: vec![m.id],
+                    why: super::notice::Why::Unanswered {
+                        waited_secs: waited,
+                        sla_secs: sla(&m.brand),
+                    },
+                });
+            }
+        }
+        fired.retain(|f| !lock(&self.unanswered_stored).contains(&stored(f).dedup_key));
+        if fired.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = store.begin_write().await?;
+        let mut stored_now = Vec::new();
+        let mut keys = Vec::new();
+        for f in fired {
+            let row = stored(&f);
+            keys.push(row.dedup_key.clone());
+            if let Some(id) = store::insert_alerts(&mut tx, &[row]).await?.first() {
+                stored_now.push((f, *id));
+            }
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        lock(&self.unanswered_stored).extend(keys);
+        let n = stored_now.len();
+        self.fired_committed(stored_now, now);
+        Ok(n)
     }
 
     /// Source health for source-failure rules; alerts are stored and grouped at once.
@@ -616,6 +699,7 @@ fn parse_kind(s: &str) -> Option<RuleKind> {
         RuleKind::Spike,
         RuleKind::Spreading,
         RuleKind::SourceFailure,
+        RuleKind::Unanswered,
     ]
     .into_iter()
     .find(|k| k.as_str() == s)

@@ -20,6 +20,8 @@ pub enum RuleKind {
     Spreading,
     /// A source failing or blocked for too long.
     SourceFailure,
+    /// A negative mention still unanswered as its brand's response target nears.
+    Unanswered,
 }
 
 impl RuleKind {
@@ -30,6 +32,7 @@ impl RuleKind {
             RuleKind::Spike => "spike",
             RuleKind::Spreading => "spreading",
             RuleKind::SourceFailure => "source-failure",
+            RuleKind::Unanswered => "unanswered",
         }
     }
 }
@@ -108,6 +111,13 @@ pub enum Why {
         since: DateTime<Utc>,
         /// The last error.
         last_error: String,
+    },
+    /// A negative mention open and unanswered for too long.
+    Unanswered {
+        /// How long it had waited when the alert fired, in seconds.
+        waited_secs: i64,
+        /// The brand's response target (`sla`), in seconds.
+        sla_secs: i64,
     },
 }
 

@@ -152,6 +152,7 @@ impl GroupTiming {
             RuleKind::Spike => (0, 1800, 4 * 3600),
             RuleKind::Spreading => (0, 1800, 12 * 3600),
             RuleKind::SourceFailure => (300, 1800, 24 * 3600),
+            RuleKind::Unanswered => (60, 1800, 24 * 3600),
         };
         GroupTiming {
             group_wait: TimeDelta::seconds(wait),
@@ -350,7 +351,11 @@ impl RuleConfig {
                 self.hosts.is_some() || self.within.is_some(),
                 &[RuleKind::Spreading],
             ),
-            ("after", self.after.is_some(), &[RuleKind::SourceFailure]),
+            (
+                "after",
+                self.after.is_some(),
+                &[RuleKind::SourceFailure, RuleKind::Unanswered],
+            ),
         ];
         for (key, set, kinds) in used {
             if set && !kinds.contains(&self.kind) {

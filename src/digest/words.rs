@@ -210,6 +210,8 @@ pub fn kind(kind: &str, lang: NoticeLang) -> String {
         ("spreading", true) => "historia propagándose".into(),
         ("source-failure", false) => "source failure".into(),
         ("source-failure", true) => "fallo de fuente".into(),
+        ("unanswered", false) => "unanswered mention".into(),
+        ("unanswered", true) => "mención sin respuesta".into(),
         (other, _) => crate::notify::fmt::flatten(other, 40),
     }
 }
@@ -230,6 +232,8 @@ pub fn kind_count(kind_name: &str, n: i64, lang: NoticeLang) -> String {
         ("spike", NoticeLang::Es) => es("pico", "picos"),
         ("spreading", NoticeLang::Es) => es("historia propagándose", "historias propagándose"),
         ("source-failure", NoticeLang::Es) => es("fallo de fuente", "fallos de fuente"),
+        ("unanswered", NoticeLang::Es) => es("mención sin respuesta", "menciones sin respuesta"),
+        ("unanswered", NoticeLang::En) if n != 1 => "unanswered mentions".into(),
         (other, _) => kind(other, lang),
     };
     format!("{count} {word}")

@@ -154,19 +154,29 @@ pub(crate) fn when(t: DateTime<Utc>, lang: NoticeLang) -> String {
 
 /// A duration for people: `for 3 h 20 min` / `hace 3 h 20 min`.
 pub(crate) fn duration(d: chrono::TimeDelta, lang: NoticeLang) -> String {
+    let amount = amount(d);
+    if lang == NoticeLang::Es {
+        format!("hace {amount}")
+    } else {
+        format!("for {amount}")
+    }
+}
+
+/// A length of time in either language: `3 h 20 min`, `8 h`, `2 d 4 h`, `45 min`.
+pub(crate) fn span(d: chrono::TimeDelta) -> String {
+    let a = amount(d);
+    a.strip_suffix(" 0 min").map(str::to_string).unwrap_or(a)
+}
+
+fn amount(d: chrono::TimeDelta) -> String {
     let mins = d.num_minutes().max(0);
     let (days, hours, m) = (mins / 1440, (mins % 1440) / 60, mins % 60);
-    let amount = if days > 0 {
+    if days > 0 {
         format!("{days} d {hours} h")
     } else if hours > 0 {
         format!("{hours} h {m} min")
     } else {
         format!("{m} min")
-    };
-    if lang == NoticeLang::Es {
-        format!("hace {amount}")
-    } else {
-        format!("for {amount}")
     }
 }
 

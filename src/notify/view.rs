@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use super::fmt::{duration, flatten, http_link, num, segments, signed, split_link, when};
+use super::fmt::{duration, flatten, http_link, num, segments, signed, span, split_link, when};
 
 use crate::alerts::notice::{Notice, NoticeLang, NoticeMention, RuleKind, Sighting, Why};
 
@@ -249,6 +249,21 @@ impl View {
                     format!("{subject_of}: negative story spreading on {sites} sites")
                 }
             }
+            RuleKind::Unanswered => {
+                let title = notice
+                    .mentions
+                    .first()
+                    .map(|m| m.title.as_str())
+                    .unwrap_or("");
+                match (es, total) {
+                    (false, 0 | 1) => format!("{subject_of}: still unanswered: {title}"),
+                    (false, n) => format!("{subject_of}: {n} negative mentions still unanswered"),
+                    (true, 0 | 1) => format!("{subject_of}: sigue sin respuesta: {title}"),
+                    (true, n) => {
+                        format!("{subject_of}: {n} menciones negativas siguen sin respuesta")
+                    }
+                }
+            }
             RuleKind::SourceFailure => match &notice.why {
                 Why::SourceFailure { source, state, .. } => {
                     if es {
@@ -305,6 +320,7 @@ fn kind_es(kind: RuleKind) -> &'static str {
         RuleKind::Spike => "pico",
         RuleKind::Spreading => "propagación",
         RuleKind::SourceFailure => "fallo de fuente",
+        RuleKind::Unanswered => "sin respuesta",
     }
 }
 
@@ -414,6 +430,28 @@ fn why_lines(notice: &Notice, lang: NoticeLang, total: usize) -> WhyParts {
                 ]
             };
             (lines, None, Vec::new())
+        }
+        Why::Unanswered {
+            waited_secs,
+            sla_secs,
+        } => {
+            let waited = span(chrono::TimeDelta::seconds(*waited_secs));
+            let sla = span(chrono::TimeDelta::seconds(*sla_secs));
+            let line = match (es, total) {
+                (false, 0 | 1) => format!(
+                    "This negative mention has waited {waited} without a response; the response target is {sla}."
+                ),
+                (false, n) => format!(
+                    "{n} negative mentions have waited {waited} or more without a response; the response target is {sla}."
+                ),
+                (true, 0 | 1) => format!(
+                    "Esta mención negativa lleva {waited} sin respuesta; el objetivo de respuesta es {sla}."
+                ),
+                (true, n) => format!(
+                    "{n} menciones negativas llevan {waited} o más sin respuesta; el objetivo de respuesta es {sla}."
+                ),
+            };
+            (vec![line], None, Vec::new())
         }
     }
 }

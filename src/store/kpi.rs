@@ -218,3 +218,45 @@ mod tests {
         assert_eq!(nearest_rank(&v[..9], 0.9), Some(9));
     }
 }
+
+/// A negative mention still waiting for its first response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiting {
+    /// Store id.
+    pub id: i64,
+    /// Brand name.
+    pub brand: String,
+    /// When vigia fetched it (Unix seconds): its response clock started then.
+    pub fetched_at: i64,
+}
+
+impl Store {
+    /// Open negative mentions with no response, fetched in `[from, to)`, oldest first (at
+    /// most 500: a reminder about more would not be read).
+    pub async fn unanswered_negatives(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Waiting>, StoreError> {
+        let sql = format!(
+            "SELECT id, brand, fetched_at FROM mentions \
+             WHERE fetched_at >= $1 AND fetched_at < $2 AND {LABEL} = 'negative' \
+             AND status IN ('new', 'acknowledged') AND first_response_at IS NULL \
+             ORDER BY fetched_at, id LIMIT 500"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(from)
+            .bind(to)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Waiting {
+                    id: r.try_get("id")?,
+                    brand: r.try_get("brand")?,
+                    fetched_at: r.try_get("fetched_at")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -562,3 +562,86 @@ async fn alerts_left_by_a_dead_worker_are_adopted_and_notified_once() {
     assert_eq!(repeats, 1, "one repeat between the two workers");
     assert_eq!(outbox().await, 3);
 }
+
+/// An `unanswered` rule: an open negative mention with no response fires once when it has
+/// waited three quarters of its brand's `sla` (6 h of 8 h here); answered, resolved,
+/// positive, younger and week-old ones do not; a second worker does not fire it again.
+#[tokio::test]
+async fn unanswered_negatives_fire_once_at_three_quarters_of_the_sla() {
+    use crate::support_seed::{Seed, seed};
+    use vigia::alerts::live::Live;
+
+    let (url, _guard) = support::fresh_db(Db::Sqlite).await.unwrap();
+    let config = vigia::config::Config::from_toml(
+        &format!(
+            "[database]\nurl = \"{url}\"\n\n[[brand]]\nname = \"Acme\"\nsla = \"8h\"\n\n\
+             [smtp]\nhost = \"127.0.0.1\"\nport = 9\ntls = \"none\"\nfrom = \"alerts@vigia.test\"\n\n\
+             [[rule]]\nname = \"waiting\"\nkind = \"unanswered\"\ngroup_wait = \"0s\"\n\
+             recipients = [\"ana@x.test\"]\n"
+        ),
+        std::path::Path::new("unanswered.toml"),
+    )
+    .unwrap();
+    let store = Store::connect(&url).await.unwrap();
+    let t = vigia::store::now();
+    let h = 3600;
+    let ids = seed(
+        &store,
+        &[
+            Seed {
+                title: "Acme lost my parcel".into(),
+                ..Seed::new("Acme", t - 7 * h, "negative")
+            },
+            Seed::new("Acme", t - 5 * h, "negative"),
+            Seed {
+                first_response_at: Some(t - 6 * h),
+                ..Seed::new("Acme", t - 7 * h - 1, "negative")
+            },
+            Seed::new("Acme", t - 7 * h - 2, "positive"),
+            Seed {
+                status: "resolved",
+                resolved_at: Some(t - h),
+                ..Seed::new("Acme", t - 7 * h - 3, "negative")
+            },
+            Seed::new("Acme", t - 10 * 24 * h, "negative"),
+        ],
+    )
+    .await;
+    let now = chrono::DateTime::from_timestamp(t, 0).unwrap();
+    let live = Live::new(&config).unwrap().unwrap();
+    assert_eq!(live.unanswered(&store, now).await.unwrap(), 1);
+    assert_eq!(live.unanswered(&store, now).await.unwrap(), 0, "once");
+    let pending = store.pending_alerts().await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].alert.mention_ids, vec![ids[0]]);
+    assert_eq!(pending[0].alert.kind, "unanswered");
+
+    assert_eq!(live.notify_due(&store, now).await.unwrap(), 1);
+    let (subject, text): (String, String) = sqlx::query_as("SELECT subject, body_text FROM outbox")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert!(
+        subject.contains("Acme") && subject.contains("still unanswered: Acme lost my parcel"),
+        "{subject}"
+    );
+    assert!(
+        text.contains("waited 7 h without a response") && text.contains("target is 8 h"),
+        "{text}"
+    );
+
+    // Two hours on, the 5-hour-old one has waited 7 h too; another worker (a fresh
+    // `Live`) finds nothing left to fire for the first.
+    let later = now + chrono::Duration::hours(2);
+    let other = Live::new(&config).unwrap().unwrap();
+    assert_eq!(other.unanswered(&store, later).await.unwrap(), 1);
+    assert_eq!(live.unanswered(&store, later).await.unwrap(), 0);
+    let fired: Vec<i64> = store
+        .pending_alerts()
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|a| a.alert.mention_ids)
+        .collect();
+    assert_eq!(fired, vec![ids[1]]);
+}

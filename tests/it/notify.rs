@@ -71,6 +71,10 @@ fn notice(kind: RuleKind) -> Notice {
             since: at(9, 0),
             last_error: "HTTP 503 from reviews.example".into(),
         },
+        RuleKind::Unanswered => Why::Unanswered {
+            waited_secs: 6 * 3600 + 20 * 60,
+            sla_secs: 8 * 3600,
+        },
     };
     let mentions = if kind == RuleKind::SourceFailure {
         Vec::new()
@@ -136,6 +140,7 @@ fn every_template_renders_every_kind_in_both_languages() {
         RuleKind::Spike,
         RuleKind::Spreading,
         RuleKind::SourceFailure,
+        RuleKind::Unanswered,
     ];
     for kind in kinds {
         for lang in [NoticeLang::En, NoticeLang::Es] {
@@ -214,6 +219,14 @@ fn every_template_renders_every_kind_in_both_languages() {
                             "{ctx}"
                         );
                     }
+                    (RuleKind::Unanswered, NoticeLang::En) => assert!(
+                        body.contains("waited 6 h 20 min") && body.contains("target is 8 h"),
+                        "{ctx}"
+                    ),
+                    (RuleKind::Unanswered, NoticeLang::Es) => assert!(
+                        body.contains("llevan 6 h 20 min") && body.contains("es 8 h"),
+                        "{ctx}"
+                    ),
                     (RuleKind::Instant, NoticeLang::En) => assert!(body.contains("-0.60"), "{ctx}"),
                     (RuleKind::Instant, NoticeLang::Es) => assert!(body.contains("-0,60"), "{ctx}"),
                 }

@@ -41,6 +41,9 @@ pub struct KindCounts {
     pub spreading: u32,
     /// source-failure.
     pub source_failure: u32,
+    /// unanswered.
+    #[serde(default)]
+    pub unanswered: u32,
 }
 
 impl KindCounts {
@@ -51,6 +54,7 @@ impl KindCounts {
             RuleKind::Spike => self.spike,
             RuleKind::Spreading => self.spreading,
             RuleKind::SourceFailure => self.source_failure,
+            RuleKind::Unanswered => self.unanswered,
         }
     }
 
@@ -60,6 +64,7 @@ impl KindCounts {
             RuleKind::Spike => &mut self.spike,
             RuleKind::Spreading => &mut self.spreading,
             RuleKind::SourceFailure => &mut self.source_failure,
+            RuleKind::Unanswered => &mut self.unanswered,
         };
         *c = c.saturating_add(1);
         *c

@@ -130,6 +130,9 @@ enum Detector {
         /// Sources already announced, with the failing-since time announced.
         announced: HashMap<String, DateTime<Utc>>,
     },
+    /// Time-driven from the store ([`crate::alerts::live::Live::unanswered`]), not by
+    /// mentions as they arrive.
+    Unanswered,
 }
 
 struct Compiled {
@@ -184,6 +187,7 @@ impl Engine {
                     after: TimeDelta::from_std(rule.after()).unwrap_or(TimeDelta::MAX),
                     announced: HashMap::new(),
                 },
+                RuleKind::Unanswered => Detector::Unanswered,
             };
             out.push(Compiled {
                 rule: rule.clone(),
@@ -339,7 +343,7 @@ impl Compiled {
                 };
                 (format!("story:{}", story.first_seen.url), vec![m.id], why)
             }
-            Detector::SourceFailure { .. } => return None,
+            Detector::SourceFailure { .. } | Detector::Unanswered => return None,
         };
         Some(Fired {
             rule: rule.name.clone(),

@@ -18,6 +18,8 @@ pub struct BudgetConfig {
     pub spreading: Option<u32>,
     /// source-failure emails a day (default unlimited).
     pub source_failure: Option<u32>,
+    /// unanswered-mention emails a day (default unlimited).
+    pub unanswered: Option<u32>,
 }
 
 impl BudgetConfig {
@@ -28,6 +30,7 @@ impl BudgetConfig {
             RuleKind::Spike => self.spike,
             RuleKind::Spreading => self.spreading,
             RuleKind::SourceFailure => self.source_failure,
+            RuleKind::Unanswered => self.unanswered,
         }
     }
 }
