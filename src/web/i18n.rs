@@ -313,6 +313,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("our_reply", "our reply", "nuestra respuesta"),
     ("not_answered", "not answered yet", "sin responder"),
     ("waiting", "waiting", "esperando"),
+    (
+        "overdue",
+        "past the {sla} target",
+        "fuera del objetivo de {sla}",
+    ),
     ("resolved_at", "Resolved", "Resuelta"),
     ("act_acknowledge", "Acknowledge", "Marcar como vista"),
     ("act_reopen", "Reopen", "Reabrir"),

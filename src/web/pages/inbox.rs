@@ -45,6 +45,8 @@ struct Row {
     rating: Option<f64>,
     stars: Option<String>,
     version: i64,
+    /// Open, negative, unanswered and past its brand's response target (`sla`).
+    overdue: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -71,8 +73,18 @@ fn count_text(n: i64) -> String {
     }
 }
 
-fn row(m: InboxItem, lang: Lang, now: i64) -> Row {
+fn row(m: InboxItem, lang: Lang, now: i64, sla: &dyn Fn(&str) -> i64) -> Row {
+    let target = sla(&m.brand);
+    let overdue = (m.label == "negative"
+        && matches!(m.status.as_str(), "new" | "acknowledged")
+        && m.first_response_at.is_none()
+        && now - m.fetched_at > target)
+        .then(|| {
+            lang.t("overdue")
+                .replace("{sla}", &render::human_duration(target))
+        });
     Row {
+        overdue,
         label_text: label_text(lang, &m.label),
         status_text: status_text(lang, &m.status),
         age: match m.first_response_at {
@@ -196,10 +208,17 @@ pub async fn page(
         format!("/inbox?{}", params.query_string(&[("page", Some(&p))]))
     };
     let now = f.base.now;
+    let brands = &app.config().brands;
+    let sla = |brand: &str| {
+        brands
+            .iter()
+            .find(|b| b.name == brand)
+            .map_or(24 * 3600, |b| b.sla_secs())
+    };
     let items: Vec<Row> = result
         .items
         .into_iter()
-        .map(|m| row(m, f.lang, now))
+        .map(|m| row(m, f.lang, now, &sla))
         .collect();
     let labels: Vec<Choice> = LABELS
         .iter()

@@ -296,3 +296,38 @@ async fn healthz_says_503_and_pages_hide_database_details_when_the_database_is_g
         );
     }
 }
+
+#[tokio::test]
+async fn inbox_marks_open_unanswered_negatives_past_their_brands_target() {
+    // Acme's target is 4 h in the test config; Globex has the default 24 h.
+    let app = start(Db::Sqlite, "").await.unwrap();
+    let t = now();
+    let h = 3600;
+    seed(
+        &app.store,
+        &[
+            Seed::new("Acme", t - 5 * h, "negative"),
+            Seed::new("Acme", t - 3 * h, "negative"),
+            Seed {
+                first_response_at: Some(t - 4 * h),
+                ..Seed::new("Acme", t - 6 * h, "negative")
+            },
+            Seed::new("Acme", t - 7 * h, "positive"),
+            Seed::new("Globex", t - 5 * h, "negative"),
+        ],
+    )
+    .await;
+    let mut c = app.logged_in("ana@acme.test", Role::Viewer).await;
+    let page = c.get("/inbox?status=all").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.body.matches("class=\"badge overdue\"").count(),
+        1,
+        "only the 5-hour-old unanswered Acme negative"
+    );
+    assert!(page.body.contains("past the 4 h target"));
+    c.post("/settings", &[("lang", "es"), ("timezone", "")])
+        .await;
+    let page = c.get("/inbox").await;
+    assert!(page.body.contains("fuera del objetivo de 4 h"));
+}
