@@ -380,13 +380,14 @@ async fn webhook_and_source_failure_rules_deliver() {
 /// twice they would be eight and fire a phantom spike. Two detectors live through the same
 /// failed save: one rebuilt from the store as the worker does (`rolled_back` →
 /// `rebuild_if_stale`), one left as it was (the control, which does fire).
-#[tokio::test]
-async fn a_rolled_back_poll_is_not_counted_twice_by_the_spike_detector() {
+async fn a_rolled_back_poll_is_not_counted_twice_by_the_spike_detector(db: Db) {
     use crate::support_seed::{Seed, batch, seed};
     use vigia::alerts::live::Live;
     use vigia::store::now;
 
-    let (url, _guard) = support::fresh_db(Db::Sqlite).await.unwrap();
+    let Some((url, _guard)) = support::fresh_db(db).await else {
+        return;
+    };
     let config = vigia::config::Config::from_toml(
         &format!(
             "[database]\nurl = \"{url}\"\n\n[[brand]]\nname = \"Acme\"\n\n\
@@ -479,12 +480,13 @@ async fn fire(
 /// worker that was already running, once it has waited longer than its rule could hold
 /// it, and notified once; an alert a live worker still holds, if adopted too, is still
 /// notified once (the first to notify claims it) and repeated once (the other forgets it).
-#[tokio::test]
-async fn alerts_left_by_a_dead_worker_are_adopted_and_notified_once() {
+async fn alerts_left_by_a_dead_worker_are_adopted_and_notified_once(db: Db) {
     use crate::support_seed::{Seed, batch};
     use vigia::alerts::live::{Live, ORPHAN_GRACE};
 
-    let (url, _guard) = support::fresh_db(Db::Sqlite).await.unwrap();
+    let Some((url, _guard)) = support::fresh_db(db).await else {
+        return;
+    };
     let config = vigia::config::Config::from_toml(
         &format!(
             "[database]\nurl = \"{url}\"\n\n[[brand]]\nname = \"Acme\"\n\n\
@@ -566,12 +568,13 @@ async fn alerts_left_by_a_dead_worker_are_adopted_and_notified_once() {
 /// An `unanswered` rule: an open negative mention with no response fires once when it has
 /// waited three quarters of its brand's `sla` (6 h of 8 h here); answered, resolved,
 /// positive, younger and week-old ones do not; a second worker does not fire it again.
-#[tokio::test]
-async fn unanswered_negatives_fire_once_at_three_quarters_of_the_sla() {
+async fn unanswered_negatives_fire_once_at_three_quarters_of_the_sla(db: Db) {
     use crate::support_seed::{Seed, seed};
     use vigia::alerts::live::Live;
 
-    let (url, _guard) = support::fresh_db(Db::Sqlite).await.unwrap();
+    let Some((url, _guard)) = support::fresh_db(db).await else {
+        return;
+    };
     let config = vigia::config::Config::from_toml(
         &format!(
             "[database]\nurl = \"{url}\"\n\n[[brand]]\nname = \"Acme\"\nsla = \"8h\"\n\n\
@@ -644,4 +647,34 @@ async fn unanswered_negatives_fire_once_at_three_quarters_of_the_sla() {
         .flat_map(|a| a.alert.mention_ids)
         .collect();
     assert_eq!(fired, vec![ids[1]]);
+}
+
+#[tokio::test]
+async fn a_rolled_back_poll_is_not_counted_twice_by_the_spike_detector_sqlite() {
+    a_rolled_back_poll_is_not_counted_twice_by_the_spike_detector(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_rolled_back_poll_is_not_counted_twice_by_the_spike_detector_postgres() {
+    a_rolled_back_poll_is_not_counted_twice_by_the_spike_detector(Db::Postgres).await;
+}
+
+#[tokio::test]
+async fn alerts_left_by_a_dead_worker_are_adopted_and_notified_once_sqlite() {
+    alerts_left_by_a_dead_worker_are_adopted_and_notified_once(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn alerts_left_by_a_dead_worker_are_adopted_and_notified_once_postgres() {
+    alerts_left_by_a_dead_worker_are_adopted_and_notified_once(Db::Postgres).await;
+}
+
+#[tokio::test]
+async fn unanswered_negatives_fire_once_at_three_quarters_of_the_sla_sqlite() {
+    unanswered_negatives_fire_once_at_three_quarters_of_the_sla(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn unanswered_negatives_fire_once_at_three_quarters_of_the_sla_postgres() {
+    unanswered_negatives_fire_once_at_three_quarters_of_the_sla(Db::Postgres).await;
 }
