@@ -313,6 +313,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("our_reply", "our reply", "nuestra respuesta"),
     ("not_answered", "not answered yet", "sin responder"),
     ("waiting", "waiting", "esperando"),
+    ("next_mention", "Next mention", "Siguiente mención"),
     (
         "overdue",
         "past the {sla} target",

@@ -24,14 +24,16 @@ use crate::store::triage::{Action, MentionDetail, TriageError};
 use crate::web::auth::{RequestCtx, Viewer};
 use crate::web::highlight::{bare_brand, highlight};
 use crate::web::i18n::Lang;
-use crate::web::params::LABELS;
+use crate::web::params::{InboxParams, LABELS};
 use crate::web::{AppState, WebError, render};
 
-/// `?done=` / `?error=`
+/// `?done=` / `?error=`, and `?in=`: the inbox view the person came from.
 #[derive(Debug, Default, Deserialize)]
 pub struct Flash {
     done: Option<String>,
     error: Option<String>,
+    #[serde(rename = "in", default)]
+    view: Option<String>,
 }
 
 /// Every triage form's fields (each form sends the ones it has).
@@ -52,6 +54,9 @@ pub struct TriageForm {
     exclude_term: Option<String>,
     #[serde(default)]
     label: Option<String>,
+    /// The inbox view the person came from (`in`), kept across the redirect.
+    #[serde(rename = "in", default)]
+    view: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -108,14 +113,61 @@ pub async fn page(
 ) -> Result<Response, WebError> {
     let f = frame(&ctx, &viewer, "inbox");
     let (message, kind) = flash(f.lang, q.done.as_deref(), q.error.as_deref());
-    render_page(&app, &ctx, &viewer, id, message, kind, StatusCode::OK).await
+    let view = InboxView::parse(q.view.as_deref());
+    render_page(
+        &app,
+        &ctx,
+        &viewer,
+        id,
+        &view,
+        message,
+        kind,
+        StatusCode::OK,
+    )
+    .await
 }
 
+/// The inbox view a mention was opened from, so "back" returns to it and "next" is the
+/// most urgent other mention in it (working through a queue, not hunting in a list).
+/// Only our own filter parameters survive (re-serialised), as with the bulk actions.
+pub struct InboxView {
+    params: InboxParams,
+}
+
+impl InboxView {
+    /// From an `in=` value (an inbox query string); anything unusable is the default view.
+    pub fn parse(raw: Option<&str>) -> InboxView {
+        let uri: Option<axum::http::Uri> = raw.and_then(|r| format!("/inbox?{r}").parse().ok());
+        let params = uri
+            .and_then(|u| Query::<InboxParams>::try_from_uri(&u).ok())
+            .map(|q| q.0)
+            .unwrap_or_default();
+        InboxView { params }
+    }
+
+    /// The view as a query string (without its page: "next" starts from the top).
+    pub fn query(&self) -> String {
+        self.params.query_string(&[("page", None)])
+    }
+
+    /// `?in=…` for a mention link (empty for the default view).
+    pub fn suffix(&self, first: bool) -> String {
+        let q = self.query();
+        if q.is_empty() {
+            return String::new();
+        }
+        let enc: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+        format!("{}in={enc}", if first { "?" } else { "&" })
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn render_page(
     app: &AppState,
     ctx: &RequestCtx,
     viewer: &Viewer,
     id: i64,
+    view: &InboxView,
     message: Option<String>,
     kind: &str,
     status: StatusCode,
@@ -124,6 +176,27 @@ async fn render_page(
     let store = app.store();
     let Some(m) = store.mention_detail(id).await? else {
         return Err(WebError::NotFound);
+    };
+    // The next mention: the most urgent one in the same view other than this one. A view
+    // that no longer parses (a bad date) simply has no "next".
+    let next = match view.params.to_query(&viewer.user.email, &f.tz) {
+        Ok(mut q) => {
+            q.page = 1;
+            q.per_page = 2;
+            store
+                .inbox(&q)
+                .await?
+                .items
+                .into_iter()
+                .find(|n| n.id != id)
+                .map(|n| {
+                    context! {
+                        href => format!("/mentions/{}{}", n.id, view.suffix(true)),
+                        title => n.title,
+                    }
+                })
+        }
+        Err(_) => None,
     };
     let events: Vec<EventView> = store
         .mention_events(id)
@@ -171,12 +244,18 @@ async fn render_page(
         .iter()
         .map(|l| context! { value => *l, text => label_text(f.lang, l) })
         .collect();
-    let view = view_of(&m, f.lang);
+    let mention = view_of(&m, f.lang);
+    let view_query = view.query();
+    let inbox_href = if view_query.is_empty() {
+        "/inbox".to_string()
+    } else {
+        format!("/inbox?{view_query}")
+    };
     let mut resp = render::page(
         "mention.html",
         &f.base,
         context! {
-            m => view,
+            m => mention,
             link => safe_link(m.url.as_deref()),
             response_link => safe_link(m.response_url.as_deref()),
             snippet_html => Value::from_safe_string(highlight(&m.snippet, &brand)),
@@ -191,6 +270,7 @@ async fn render_page(
             now_local => render::local_input(at, &f.tz),
             events => render::ser(&events), users => users, labels => labels,
             flash => message, flash_kind => kind,
+            view => view_query, next => next, inbox_href => inbox_href,
         },
     )?;
     *resp.status_mut() = status;
@@ -221,6 +301,7 @@ pub async fn triage(
 ) -> Result<Response, WebError> {
     let f = frame(&ctx, &viewer, "inbox");
     let at = now();
+    let view = InboxView::parse(form.view.as_deref());
     let action = match form_action(&form, &f.tz, at) {
         Ok(a) => a,
         Err(key) => {
@@ -230,6 +311,7 @@ pub async fn triage(
                 &ctx,
                 &viewer,
                 id,
+                &view,
                 Some(msg),
                 "bad",
                 StatusCode::BAD_REQUEST,
@@ -250,10 +332,15 @@ pub async fn triage(
         )
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/mentions/{id}?done=done")).into_response()),
-        Err(TriageError::Conflict) => {
-            Ok(Redirect::to(&format!("/mentions/{id}?error=conflict")).into_response())
-        }
+        Ok(_) => Ok(
+            Redirect::to(&format!("/mentions/{id}?done=done{}", view.suffix(false)))
+                .into_response(),
+        ),
+        Err(TriageError::Conflict) => Ok(Redirect::to(&format!(
+            "/mentions/{id}?error=conflict{}",
+            view.suffix(false)
+        ))
+        .into_response()),
         Err(TriageError::NotFound) => Err(WebError::NotFound),
         Err(TriageError::Invalid(msg)) => {
             render_page(
@@ -261,6 +348,7 @@ pub async fn triage(
                 &ctx,
                 &viewer,
                 id,
+                &view,
                 Some(msg),
                 "bad",
                 StatusCode::BAD_REQUEST,

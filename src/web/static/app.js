@@ -1,6 +1,7 @@
 // vigia: keyboard shortcuts for the inbox. The site works without this file;
 // it only adds j / k (next / previous mention), Enter (open), / (search), x (tick the
-// current mention for a bulk action) and the "tick every mention" box.
+// current mention for a bulk action), the "tick every mention" box, and n (on a mention:
+// the next one in the same view).
 (function () {
   "use strict";
   function links() { return Array.prototype.slice.call(document.querySelectorAll("a.row-link")); }
@@ -13,6 +14,11 @@
     if (e.key === "/") {
       var q = document.querySelector("input[name=q]");
       if (q) { e.preventDefault(); q.focus(); }
+      return;
+    }
+    if (e.key === "n") {
+      var next = document.getElementById("next-mention");
+      if (next) { e.preventDefault(); next.click(); }
       return;
     }
     if (e.key === "x") {

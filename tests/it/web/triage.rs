@@ -181,3 +181,98 @@ async fn w05_hostile_search_and_sort_values_are_data_or_400_never_500() {
         "nothing was dropped"
     );
 }
+
+/// Working through a queue: a mention opened from a filtered inbox links back to that
+/// view and on to the most urgent other mention in it, and keeps doing so after an
+/// action; a hostile or broken `in` falls back to the default view.
+#[tokio::test]
+async fn mention_pages_lead_back_to_the_view_and_on_to_the_next_one() {
+    let app = start(Db::Sqlite, "").await.unwrap();
+    let t = now();
+    let ids = seed(
+        &app.store,
+        &[
+            Seed {
+                compound: -0.9,
+                ..Seed::new("Acme", t - 3600, "negative")
+            },
+            Seed {
+                compound: -0.7,
+                ..Seed::new("Acme", t - 3600, "negative")
+            },
+            Seed {
+                compound: -0.95,
+                ..Seed::new("Globex", t - 3600, "negative")
+            },
+            Seed::new("Acme", t - 60, "positive"),
+        ],
+    )
+    .await;
+    let mut c = app.logged_in("mia@acme.test", Role::Member).await;
+    let inbox = c.get("/inbox?brand=Acme&label=negative").await.body;
+    let suffix = "?in=brand%3DAcme%26label%3Dnegative";
+    let first = format!("/mentions/{}{suffix}", ids[0]);
+    assert!(inbox.contains(&format!("href=\"{first}\"")), "{inbox}");
+
+    let page = c.get(&first).await.body;
+    assert!(
+        page.contains("href=\"/inbox?brand=Acme&amp;label=negative\""),
+        "back to the view"
+    );
+    let next = format!("href=\"/mentions/{}{suffix}\" id=\"next-mention\"", ids[1]);
+    assert!(
+        page.contains(&next),
+        "next is the other Acme negative, not Globex's: {page}"
+    );
+
+    // Resolve it: the redirect keeps the view, and "next" is still the other one.
+    let v = hidden(&page, "version").unwrap();
+    let view = hidden(&page, "in").unwrap();
+    assert_eq!(view, "brand=Acme&amp;label=negative");
+    let resp = c
+        .post(
+            &format!("/mentions/{}/triage", ids[0]),
+            &[
+                ("action", "resolve"),
+                ("version", &v),
+                ("in", "brand=Acme&label=negative"),
+            ],
+        )
+        .await;
+    let location = resp.location().unwrap();
+    assert_eq!(
+        location,
+        format!(
+            "/mentions/{}?done=done&in=brand%3DAcme%26label%3Dnegative",
+            ids[0]
+        )
+    );
+    let after = c.get(&location).await.body;
+    assert!(after.contains(&next));
+
+    // The last one in the view has no next.
+    let last = c.get(&format!("/mentions/{}{suffix}", ids[1])).await.body;
+    assert!(
+        !last.contains("id=\"next-mention\""),
+        "nothing else open in the view"
+    );
+
+    // A broken or hostile view is the default one (every open mention), never an error.
+    for bad in [
+        "from%3Dyesterday",
+        "%0d%0aSet-Cookie%3A+x",
+        "javascript%3Aalert(1)",
+    ] {
+        let resp = c.get(&format!("/mentions/{}?in={bad}", ids[1])).await;
+        assert_eq!(resp.status, StatusCode::OK, "{bad}");
+        assert!(!resp.body.contains("javascript:alert"), "{bad}");
+    }
+    let default = c.get(&format!("/mentions/{}", ids[1])).await.body;
+    assert!(
+        default.contains(&format!(
+            "href=\"/mentions/{}\" id=\"next-mention\"",
+            ids[2]
+        )),
+        "default view: the most urgent open mention, Globex's"
+    );
+}
