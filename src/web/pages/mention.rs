@@ -85,9 +85,36 @@ pub fn safe_link(url: Option<&str>) -> Option<String> {
     matches!(parsed.scheme(), "http" | "https").then(|| parsed.to_string())
 }
 
-/// The terms JSON (`[[term, weight], …]`) as rows with bar widths (0..100).
+/// The terms JSON (`[[term, weight], …]`) as rows with bar widths (0..100). A word the
+/// text uses twice (in the title and again in the body) is one row with its weights
+/// added and its count shown, in the order of first use.
 fn terms(json: &str) -> Vec<TermView> {
-    let list: Vec<(String, f64)> = serde_json::from_str(json).unwrap_or_default();
+    let raw: Vec<(String, f64)> = serde_json::from_str(json).unwrap_or_default();
+    let mut list: Vec<(String, f64)> = Vec::with_capacity(raw.len());
+    let mut counts: Vec<usize> = Vec::with_capacity(raw.len());
+    for (text, weight) in raw {
+        match list.iter().position(|(t, _)| *t == text) {
+            Some(i) => {
+                list[i].1 += weight;
+                counts[i] += 1;
+            }
+            None => {
+                list.push((text, weight));
+                counts.push(1);
+            }
+        }
+    }
+    let list: Vec<(String, f64)> = list
+        .into_iter()
+        .zip(counts)
+        .map(|((t, w), n)| {
+            if n > 1 {
+                (format!("{t} ×{n}"), w)
+            } else {
+                (t, w)
+            }
+        })
+        .collect();
     let max = list
         .iter()
         .map(|(_, w)| w.abs())
@@ -460,5 +487,11 @@ mod tests {
         let t = terms("[[\"scam\", -3.1], [\"good\", 1.55]]");
         assert_eq!((t[0].width, t[1].width), (100.0, 50.0));
         assert!(terms("not json").is_empty());
+        let t = terms("[[\"cobró\", -0.6], [\"abusiva\", -2.7], [\"cobró\", -0.6]]");
+        let rows: Vec<(&str, &str)> = t
+            .iter()
+            .map(|r| (r.text.as_str(), r.weight_text.as_str()))
+            .collect();
+        assert_eq!(rows, [("cobró ×2", "-1.20"), ("abusiva", "-2.70")]);
     }
 }
