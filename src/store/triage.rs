@@ -317,6 +317,14 @@ fn apply(
         }
         Action::Assign(who) => {
             after.assignee = who.as_deref().map(email).transpose()?;
+            if after.assignee == before.assignee {
+                // Nothing changes: no history row (a bulk "assign to me" over mentions
+                // that are already mine counts them as left alone).
+                return Err(TriageError::Invalid(match &after.assignee {
+                    Some(a) => format!("it is already assigned to {a}"),
+                    None => "it is not assigned to anyone".into(),
+                }));
+            }
             Event {
                 action: "assign",
                 detail: after.assignee.clone(),
@@ -717,6 +725,10 @@ mod tests {
         assert!(run(Action::Assign(Some("not an email".into())), "new").is_err());
         let (s, _) = run(Action::Assign(Some(" ana@x.test ".into())), "new").unwrap();
         assert_eq!(s.assignee.as_deref(), Some("ana@x.test"));
+        assert!(
+            run(Action::Assign(None), "new").is_err(),
+            "unassigning an unassigned mention changes nothing"
+        );
         let term = |t: &str| Action::Dismiss {
             exclude_term: Some(t.to_string()),
         };
