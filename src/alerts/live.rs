@@ -463,6 +463,30 @@ impl Live {
                 alert_ids = claimed;
             }
         }
+        if flush.kind == RuleKind::Unanswered {
+            // Answered or closed since the alert fired: nothing left to remind anyone of.
+            let mention_ids: Vec<i64> = flush
+                .alerts
+                .iter()
+                .flat_map(|a| a.mention_ids.iter().copied())
+                .collect();
+            let waiting = store.still_unanswered(&mention_ids).await?;
+            let (keep, gone): (Vec<Fired>, Vec<Fired>) = flush
+                .alerts
+                .iter()
+                .cloned()
+                .partition(|a| a.mention_ids.iter().any(|id| waiting.contains(id)));
+            if !gone.is_empty() {
+                let keys: Vec<String> = gone.into_iter().map(|a| a.key).collect();
+                lock(&self.grouper).forget(&flush.rule, flush.brand.as_deref(), &keys);
+                if keep.is_empty() {
+                    // The claim stands (they count as handled), so nobody adopts them.
+                    tx.commit().await.map_err(StoreError::from)?;
+                    return Ok(0);
+                }
+                flush.to_mut().alerts = keep;
+            }
+        }
         let mut sorted_ids = alert_ids.clone();
         sorted_ids.sort_unstable();
         let group_key = format!(

@@ -259,4 +259,25 @@ impl Store {
             })
             .collect()
     }
+
+    /// Which of `ids` are still open and unanswered (for reminders about to go out).
+    pub async fn still_unanswered(
+        &self,
+        ids: &[i64],
+    ) -> Result<std::collections::HashSet<i64>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let params: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id FROM mentions WHERE id IN ({}) AND status IN ('new', 'acknowledged') \
+             AND first_response_at IS NULL",
+            params.join(", ")
+        );
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        Ok(q.fetch_all(self.pool()).await?.into_iter().collect())
+    }
 }

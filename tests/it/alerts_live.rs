@@ -567,7 +567,8 @@ async fn alerts_left_by_a_dead_worker_are_adopted_and_notified_once(db: Db) {
 
 /// An `unanswered` rule: an open negative mention with no response fires once when it has
 /// waited three quarters of its brand's `sla` (6 h of 8 h here); answered, resolved,
-/// positive, younger and week-old ones do not; a second worker does not fire it again.
+/// positive, younger and week-old ones do not; a second worker does not fire it again;
+/// one answered before its reminder goes out gets no reminder.
 async fn unanswered_negatives_fire_once_at_three_quarters_of_the_sla(db: Db) {
     use crate::support_seed::{Seed, seed};
     use vigia::alerts::live::Live;
@@ -647,6 +648,25 @@ async fn unanswered_negatives_fire_once_at_three_quarters_of_the_sla(db: Db) {
         .flat_map(|a| a.alert.mention_ids)
         .collect();
     assert_eq!(fired, vec![ids[1]]);
+
+    // Answered before its notification went out: no reminder, and nothing left pending.
+    store
+        .triage(
+            ids[1],
+            "ana@x.test",
+            &vigia::store::triage::Action::Responded { url: None, at: t },
+            None,
+            t,
+        )
+        .await
+        .unwrap();
+    assert_eq!(other.notify_due(&store, later).await.unwrap(), 0);
+    assert!(store.pending_alerts().await.unwrap().is_empty());
+    let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(outbox, 1, "only the first reminder");
 }
 
 #[tokio::test]
