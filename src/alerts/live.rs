@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::grouping::{Flush, Grouper};
-use super::notice::{Notice, NoticeMention, RuleKind};
+use super::notice::{Notice, NoticeLang, NoticeMention, RuleKind};
 use super::rules::{
     Engine, EngineError, Fired, MentionEvent, RecipientConfig, RuleConfig, event_time,
     recipient_for,
@@ -507,8 +507,34 @@ impl Live {
         let mut notice = self.notice(store, &flush).await?;
         let day = now.date_naive().to_string();
         let mut messages = Vec::new();
-        for address in &rule.recipients {
-            let recipient = recipient_for(&self.recipients, address);
+        let mut addresses = rule.recipients.clone();
+        let mut spanish: Vec<String> = Vec::new();
+        if flush.kind == RuleKind::Unanswered {
+            // The person a waiting mention is assigned to hears about it too.
+            let ids: Vec<i64> = flush
+                .alerts
+                .iter()
+                .flat_map(|a| a.mention_ids.iter().copied())
+                .collect();
+            for (who, lang) in store.assignees_of(&ids).await? {
+                if !addresses.iter().any(|a| a.eq_ignore_ascii_case(&who)) {
+                    if lang.as_deref() == Some("es") {
+                        spanish.push(who.clone());
+                    }
+                    addresses.push(who);
+                }
+            }
+        }
+        for address in &addresses {
+            let mut recipient = recipient_for(&self.recipients, address);
+            // An assignee with no [[recipient]] entry reads it in their dashboard language.
+            let configured = self
+                .recipients
+                .iter()
+                .any(|r| r.address.eq_ignore_ascii_case(address));
+            if !configured && spanish.contains(address) {
+                recipient.lang = NoticeLang::Es;
+            }
             let limit = recipient.budget.limit(flush.kind).map(i64::from);
             let (send, held) =
                 store::admit_budget(&mut tx, address, flush.kind.as_str(), &day, limit).await?;

@@ -280,4 +280,31 @@ impl Store {
         }
         Ok(q.fetch_all(self.pool()).await?.into_iter().collect())
     }
+
+    /// The people any of `ids` is assigned to, sorted, with their dashboard language if
+    /// they have an account that set one.
+    pub async fn assignees_of(
+        &self,
+        ids: &[i64],
+    ) -> Result<Vec<(String, Option<String>)>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let params: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT DISTINCT m.assignee AS who, u.lang AS lang FROM mentions m \
+             LEFT JOIN users u ON u.email = m.assignee \
+             WHERE m.id IN ({}) AND m.assignee IS NOT NULL ORDER BY m.assignee",
+            params.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("who")?, r.try_get("lang")?)))
+            .collect()
+    }
 }

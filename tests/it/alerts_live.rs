@@ -620,11 +620,42 @@ async fn unanswered_negatives_fire_once_at_three_quarters_of_the_sla(db: Db) {
     assert_eq!(pending[0].alert.mention_ids, vec![ids[0]]);
     assert_eq!(pending[0].alert.kind, "unanswered");
 
-    assert_eq!(live.notify_due(&store, now).await.unwrap(), 1);
-    let (subject, text): (String, String) = sqlx::query_as("SELECT subject, body_text FROM outbox")
-        .fetch_one(store.pool())
+    // It is assigned to Bob, whose dashboard is in Spanish: he hears about it too.
+    let bob = store
+        .create_user(
+            "bob@x.test",
+            "a long password",
+            vigia::store::accounts::Role::Member,
+            t,
+        )
         .await
         .unwrap();
+    store
+        .set_preferences(bob.id, Some("es"), None)
+        .await
+        .unwrap();
+    store
+        .triage(
+            ids[0],
+            "ana@x.test",
+            &vigia::store::triage::Action::Assign(Some("bob@x.test".into())),
+            None,
+            t,
+        )
+        .await
+        .unwrap();
+    assert_eq!(live.notify_due(&store, now).await.unwrap(), 2);
+    let (subject, text): (String, String) =
+        sqlx::query_as("SELECT subject, body_text FROM outbox WHERE recipient = 'ana@x.test'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    let bobs: String =
+        sqlx::query_scalar("SELECT subject FROM outbox WHERE recipient = 'bob@x.test'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert!(bobs.contains("sigue sin respuesta"), "{bobs}");
     assert!(
         subject.contains("Acme") && subject.contains("still unanswered: Acme lost my parcel"),
         "{subject}"
@@ -666,7 +697,7 @@ async fn unanswered_negatives_fire_once_at_three_quarters_of_the_sla(db: Db) {
         .fetch_one(store.pool())
         .await
         .unwrap();
-    assert_eq!(outbox, 1, "only the first reminder");
+    assert_eq!(outbox, 2, "only the first reminder (to Ana and Bob)");
 }
 
 #[tokio::test]
