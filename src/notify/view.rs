@@ -200,11 +200,7 @@ impl View {
         };
         let mut subject = match notice.kind {
             RuleKind::Instant => {
-                let title = notice
-                    .mentions
-                    .first()
-                    .map(|m| m.title.as_str())
-                    .unwrap_or("");
+                let title = first_title(notice);
                 match (es, total) {
                     (false, 0 | 1) => format!("{subject_of}: negative mention: {title}"),
                     (false, n) => format!("{subject_of}: {n} negative mentions: {title}"),
@@ -250,11 +246,7 @@ impl View {
                 }
             }
             RuleKind::Unanswered => {
-                let title = notice
-                    .mentions
-                    .first()
-                    .map(|m| m.title.as_str())
-                    .unwrap_or("");
+                let title = first_title(notice);
                 match (es, total) {
                     (false, 0 | 1) => format!("{subject_of}: still unanswered: {title}"),
                     (false, n) => format!("{subject_of}: {n} negative mentions still unanswered"),
@@ -308,6 +300,15 @@ impl View {
             t: if es { &ES } else { &EN },
         }
     }
+}
+
+/// The title of a notice's first mention (for subjects), empty when it lists none.
+fn first_title(notice: &Notice) -> &str {
+    notice
+        .mentions
+        .first()
+        .map(|m| m.title.as_str())
+        .unwrap_or("")
 }
 
 fn kind_en(kind: RuleKind) -> &'static str {

@@ -268,11 +268,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(Default::default());
         }
-        let params: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT id FROM mentions WHERE id IN ({}) AND status IN ('new', 'acknowledged') \
              AND first_response_at IS NULL",
-            params.join(", ")
+            numbered(ids.len())
         );
         let mut q = sqlx::query_scalar::<_, i64>(&sql);
         for id in ids {
@@ -290,12 +289,11 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let params: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT DISTINCT m.assignee AS who, u.lang AS lang FROM mentions m \
              LEFT JOIN users u ON u.email = m.assignee \
              WHERE m.id IN ({}) AND m.assignee IS NOT NULL ORDER BY m.assignee",
-            params.join(", ")
+            numbered(ids.len())
         );
         let mut q = sqlx::query(&sql);
         for id in ids {
@@ -307,4 +305,12 @@ impl Store {
             .map(|r| Ok((r.try_get("who")?, r.try_get("lang")?)))
             .collect()
     }
+}
+
+/// `$1, $2, …, $n`: the placeholders of an `IN (…)` list of `n` bound values.
+fn numbered(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

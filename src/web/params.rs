@@ -72,6 +72,19 @@ fn set(v: &Option<String>) -> Option<&str> {
 }
 
 impl InboxParams {
+    /// Parameters carried inside another request (a form's `back`, a link's `in=`): only
+    /// our own keys survive, re-serialised by [`InboxParams::query_string`], so such a
+    /// value can never redirect elsewhere or inject a header; anything unusable is the
+    /// default view.
+    pub fn from_query_string(raw: &str) -> InboxParams {
+        format!("/inbox?{raw}")
+            .parse::<axum::http::Uri>()
+            .ok()
+            .and_then(|u| axum::extract::Query::<InboxParams>::try_from_uri(&u).ok())
+            .map(|q| q.0)
+            .unwrap_or_default()
+    }
+
     /// The store query these parameters ask for; `me` is the reader's address and dates
     /// are days in `tz`.
     pub fn to_query(&self, me: &str, tz: &Tz) -> Result<InboxQuery, WebError> {

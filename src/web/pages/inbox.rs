@@ -274,13 +274,7 @@ pub async fn bulk(
             _ => {}
         }
     }
-    // Only our own filter parameters go back into the address (no open redirect).
-    let uri: axum::http::Uri = format!("/inbox?{back}")
-        .parse()
-        .unwrap_or_else(|_| axum::http::Uri::from_static("/inbox"));
-    let params = Query::<InboxParams>::try_from_uri(&uri)
-        .map(|q| q.0)
-        .unwrap_or_default();
+    let params = InboxParams::from_query_string(&back);
     let back = |extra: &str| {
         let q = params.query_string(&[]);
         let sep = if q.is_empty() { "" } else { "&" };

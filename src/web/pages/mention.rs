@@ -29,7 +29,7 @@ use crate::web::{AppState, WebError, render};
 
 /// `?done=` / `?error=`, and `?in=`: the inbox view the person came from.
 #[derive(Debug, Default, Deserialize)]
-pub struct Flash {
+pub struct MentionQuery {
     done: Option<String>,
     error: Option<String>,
     #[serde(rename = "in", default)]
@@ -136,7 +136,7 @@ pub async fn page(
     Extension(ctx): Extension<RequestCtx>,
     Extension(viewer): Extension<Viewer>,
     Path(id): Path<i64>,
-    Query(q): Query<Flash>,
+    Query(q): Query<MentionQuery>,
 ) -> Result<Response, WebError> {
     let f = frame(&ctx, &viewer, "inbox");
     let (message, kind) = flash(f.lang, q.done.as_deref(), q.error.as_deref());
@@ -164,12 +164,9 @@ pub struct InboxView {
 impl InboxView {
     /// From an `in=` value (an inbox query string); anything unusable is the default view.
     pub fn parse(raw: Option<&str>) -> InboxView {
-        let uri: Option<axum::http::Uri> = raw.and_then(|r| format!("/inbox?{r}").parse().ok());
-        let params = uri
-            .and_then(|u| Query::<InboxParams>::try_from_uri(&u).ok())
-            .map(|q| q.0)
-            .unwrap_or_default();
-        InboxView { params }
+        InboxView {
+            params: InboxParams::from_query_string(raw.unwrap_or("")),
+        }
     }
 
     /// The view as a query string (without its page: "next" starts from the top).

@@ -98,6 +98,15 @@ pub fn stars(rating: Option<f64>) -> Option<String> {
     })
 }
 
+/// `?done=` / `?error=` after a redirect (catalogue keys; see [`flash`]).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Flash {
+    /// What went well.
+    pub done: Option<String>,
+    /// What went wrong.
+    pub error: Option<String>,
+}
+
 /// A flash message from a `?done=` / `?error=` query value: (text, css kind).
 pub fn flash(
     lang: Lang,

@@ -12,19 +12,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::{flash, frame};
+use super::{Flash, flash, frame};
 use crate::store::accounts::AccountError;
 use crate::web::auth::{RequestCtx, Viewer};
 use crate::web::i18n::Lang;
 use crate::web::render;
 use crate::web::{AppState, WebError};
-
-/// `?done=` / `?error=`
-#[derive(Debug, Deserialize)]
-pub struct Flash {
-    done: Option<String>,
-    error: Option<String>,
-}
 
 /// The preferences form.
 #[derive(Debug, Deserialize)]

@@ -13,18 +13,11 @@ use axum::{Extension, Form};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::{flash, frame};
+use super::{Flash, flash, frame};
 use crate::store::accounts::{AccountError, Role, random_secret};
 use crate::store::now;
 use crate::web::auth::{RequestCtx, Viewer};
 use crate::web::{AppState, WebError, render};
-
-/// `?done=` / `?error=`
-#[derive(Debug, Default, Deserialize)]
-pub struct Flash {
-    done: Option<String>,
-    error: Option<String>,
-}
 
 /// The add, role, disable and enable forms.
 #[derive(Debug, Deserialize)]
