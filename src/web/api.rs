@@ -252,6 +252,60 @@ pub async fn set_status(
             )
             .await;
     }
+    triage_response(result)
+}
+
+/// The body of `POST /api/mentions/{id}/assignee`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssigneeChange {
+    /// An email address, or `null` for nobody.
+    assignee: Option<String>,
+    #[serde(default)]
+    expected_version: Option<i64>,
+}
+
+/// `POST /api/mentions/{id}/assignee`: give a mention to someone (or to nobody), as the
+/// mention page does, "assigned to you" email included.
+pub async fn set_assignee(
+    State(app): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<i64>,
+    body: Result<Json<AssigneeChange>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(change) = match body {
+        Ok(b) => b,
+        Err(e) => return api_error(StatusCode::BAD_REQUEST, &e.body_text()),
+    };
+    let at = now();
+    let action = Action::Assign(
+        change
+            .assignee
+            .map(|a| a.trim().to_lowercase())
+            .filter(|a| !a.is_empty()),
+    );
+    let actor = &viewer.user.email;
+    let message = match super::pages::mention::assignment_email(&app, id, actor, &action, at).await
+    {
+        Ok(m) => m,
+        Err(e) => return e.into_response(),
+    };
+    let result = app
+        .store()
+        .triage_and_queue(
+            id,
+            actor,
+            &action,
+            change.expected_version,
+            at,
+            message.as_ref(),
+        )
+        .await;
+    triage_response(result)
+}
+
+/// A triage result as the API answers it: the mention, or an error with its status.
+fn triage_response(result: Result<crate::store::triage::MentionDetail, TriageError>) -> Response {
     match result {
         Ok(m) => Json(detail_json(&m)).into_response(),
         Err(TriageError::NotFound) => api_error(StatusCode::NOT_FOUND, "no mention with this id"),

@@ -234,6 +234,13 @@ pub fn table() -> Vec<Route> {
             Access::ApiWrite(Role::Member),
             post(api::set_status),
         ),
+        r(
+            Post,
+            "/api/mentions/{id}/assignee",
+            "/api/mentions/1/assignee",
+            Access::ApiWrite(Role::Member),
+            post(api::set_assignee),
+        ),
         r(Get, "/metrics", "/metrics", Access::Data, get(ops::metrics)),
         r(
             Get,

@@ -385,7 +385,7 @@ pub async fn triage(
 
 /// The "assigned to you" email for an assignment to someone else (see
 /// [`crate::notify::assignment`]), in the assignee's saved language.
-async fn assignment_email(
+pub(crate) async fn assignment_email(
     app: &AppState,
     id: i64,
     by: &str,

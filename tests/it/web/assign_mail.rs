@@ -136,3 +136,57 @@ async fn assigning_someone_else_emails_them_once_in_their_language_sqlite() {
 async fn assigning_someone_else_emails_them_once_in_their_language_postgres() {
     assignment_emails(Db::Postgres).await;
 }
+
+/// The same through the API: `POST /api/mentions/{id}/assignee` assigns (emailing the
+/// assignee), unassigns with `null`, refuses a stale version, and wants a member's token.
+#[tokio::test]
+async fn the_api_assigns_and_unassigns_with_the_same_email_and_checks() {
+    let smtp = SmtpServer::start().await;
+    let extra = format!(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"vigia <alerts@vigia.test>\"\n",
+        smtp.port()
+    );
+    let app = start(Db::Sqlite, &extra).await.unwrap();
+    let id = seed(&app.store, &[Seed::new("Acme", now() - 600, "negative")]).await[0];
+    app.user("mia@acme.test", Role::Member).await;
+    app.user("bob@acme.test", Role::Member).await;
+    app.user("vic@acme.test", Role::Viewer).await;
+    let token = |who: &'static str| {
+        let store = app.store.clone();
+        async move { store.create_api_token(who, "script", now()).await.unwrap() }
+    };
+    let (mia, vic) = (token("mia@acme.test").await, token("vic@acme.test").await);
+    let post = |token: String, body: &'static str| {
+        let url = format!("{}/api/mentions/{id}/assignee", app.base);
+        async move {
+            let resp = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status();
+            (status, resp.text().await.unwrap())
+        }
+    };
+    let (status, body) = post(mia.clone(), r#"{"assignee": "Bob@Acme.test"}"#).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["assignee"], "bob@acme.test");
+    assert_eq!(outbox(&app).await, 1, "Bob is told");
+    let (status, _) = post(mia.clone(), r#"{"assignee": "bob@acme.test"}"#).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "already his");
+    let (status, _) = post(mia.clone(), r#"{"assignee": null, "expected_version": 0}"#).await;
+    assert_eq!(status, StatusCode::CONFLICT, "stale version");
+    let (status, body) = post(mia.clone(), r#"{"assignee": null}"#).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(outbox(&app).await, 1, "nobody to tell");
+    let (status, _) = post(vic, r#"{"assignee": "vic@acme.test"}"#).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "viewers change nothing");
+    let (status, _) = post(mia, r#"{"asignee": "typo@acme.test"}"#).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "unknown field");
+    let m = app.store.mention_detail(id).await.unwrap().unwrap();
+    assert_eq!(m.assignee, None);
+}
