@@ -250,7 +250,7 @@ pub async fn page(
             export_href => format!("/export.csv?{export}"),
             flash => flash, flash_kind => flash_kind.unwrap_or(""),
             back => params.query_string(&[]), max_bulk => MAX_BULK,
-            view_suffix => super::mention::InboxView::parse(Some(&params.query_string(&[]))).suffix(true),
+            view_suffix => super::mention::InboxView::new(params.clone()).suffix(true),
         },
     )
 }

@@ -162,11 +162,14 @@ pub struct InboxView {
 }
 
 impl InboxView {
+    /// The view of these (already parsed) parameters.
+    pub fn new(params: InboxParams) -> InboxView {
+        InboxView { params }
+    }
+
     /// From an `in=` value (an inbox query string); anything unusable is the default view.
     pub fn parse(raw: Option<&str>) -> InboxView {
-        InboxView {
-            params: InboxParams::from_query_string(raw.unwrap_or("")),
-        }
+        InboxView::new(InboxParams::from_query_string(raw.unwrap_or("")))
     }
 
     /// The view as a query string (without its page: "next" starts from the top).
